@@ -367,3 +367,18 @@ export type ImsStatus = (typeof IMS_STATUSES)[number];
 /** Supply types of GSTN's e-invoice (IRN list) download. */
 export const SUPPLY_TYPES = ['B2B', 'SEZWP', 'SEZWOP', 'DEXP', 'EXPWP', 'EXPWOP'] as const;
 export type SupplyType = (typeof SUPPLY_TYPES)[number];
+
+/**
+ * The sandbox's EAS user. The worker's default EAS_* settings point at the sandbox with these, so `npm start`
+ * needs no setup. They are public test values, not secrets.
+ */
+export const SANDBOX_USER = {
+  email: 'sandbox@gst-download-worker.dev',
+  password: 'sandbox-password',
+  orgId: '6f1c5a52-7a55-4b8e-9a51-2d4c8d5e0a01',
+  otp: '575757',
+  gstnUsername: 'sandbox.user',
+} as const;
+
+/** Default sandbox port (`SANDBOX_PORT`). */
+export const SANDBOX_PORT_DEFAULT = 4010;

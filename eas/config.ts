@@ -1,0 +1,37 @@
+import { SANDBOX_PORT_DEFAULT, SANDBOX_USER } from './contract';
+
+export interface EasConfig {
+  /** EAS gateway, e.g. https://live.enriched-api.vayana.com */
+  baseUrl: string;
+  /** theodore, e.g. https://services.vayana.com (routes add /theodore/apis/v1/…) */
+  authUrl: string;
+  email: string;
+  password: string;
+  /** Requested token life in minutes (theodore clamps to 360). */
+  tokenDurationMins: number;
+  /** Refresh the token when it has less than this left. */
+  refreshMarginMs: number;
+  /** Per-request timeout for JSON calls. */
+  timeoutMs: number;
+  /** Timeout for a whole ZIP download. */
+  downloadTimeoutMs: number;
+  /** The GSTN portal username used for OTP requests. */
+  gstnUsername: string;
+}
+
+/** Defaults point at the sandbox on this machine, so `npm start` needs no setup. */
+export function easConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EasConfig {
+  const sandbox = `http://127.0.0.1:${env.SANDBOX_PORT ?? SANDBOX_PORT_DEFAULT}`;
+  const baseUrl = env.EAS_BASE_URL ?? sandbox;
+  return {
+    baseUrl,
+    authUrl: env.EAS_AUTH_URL ?? baseUrl,
+    email: env.EAS_EMAIL ?? SANDBOX_USER.email,
+    password: env.EAS_PASSWORD ?? SANDBOX_USER.password,
+    tokenDurationMins: Number(env.EAS_TOKEN_MINUTES ?? 360),
+    refreshMarginMs: 60_000,
+    timeoutMs: Number(env.EAS_TIMEOUT_MS ?? 30_000),
+    downloadTimeoutMs: Number(env.EAS_DOWNLOAD_TIMEOUT_MS ?? 15 * 60_000),
+    gstnUsername: env.GSTN_USERNAME ?? SANDBOX_USER.gstnUsername,
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * The activities: each one short, idempotent step that talks to EAS or the store and returns references.
+ * Built from their dependencies so tests can hand in a client, a store and a config.
+ */
+import { heartbeat, log } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import type { EasClient } from '../eas/client';
+import { EINVOICE_ZIP, type ResultEntry } from '../eas/contract';
+import type { EinvoiceInput, Gstr2bInput } from '../eas/validation';
+import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/store';
+import type { DownloadConfig } from '../workflows/config';
+import { MAX_SUMMARY_FILES } from '../workflows/config';
+import { corrupt, mapErrors, taskFailed } from './errors';
+import { einvoiceFileRecords, gstr2bRecords, imsPageRecords } from './records';
+import { ZipCorruptError, ZipReader } from './zip-reader';
+
+export interface ActivityDeps {
+  eas: EasClient;
+  store: Store;
+  config: DownloadConfig;
+}
+
+export interface EinvoiceResult {
+  files: StoredFile[];
+  records: number;
+  bytes: number;
+  /** result.json entries that reported an error (kept in the manifest). */
+  failedEntries: Array<{ message: string; type: string }>;
+}
+
+export interface Gstr2bFirst {
+  file: StoredFile;
+  /** Number of further files to fetch (0 for a return that came whole). */
+  fileCount: number;
+  gendt?: string;
+}
+
+export interface FinishInput {
+  loc: DownloadLocation;
+  manifest: Omit<Manifest, 'location' | 'files' | 'records'>;
+  /** Files known to the workflow; for paged downloads the pages are read back from the store instead. */
+  files: StoredFile[];
+  /** Paged downloads: pages 1..N named page-N.json are listed from the store. */
+  pages?: number;
+  /** IRN downloads: irn-<irn>.json for each IRN is listed from the store. */
+  irns?: string[];
+}
+
+export interface FinishResult {
+  manifest: StoredFile;
+  location: string;
+  files: StoredFile[];
+  filesTruncated: boolean;
+  records: number;
+  bytes: number;
+}
+
+export function pageName(n: number): string {
+  return `page-${n}.json`;
+}
+
+export function irnName(irn: string): string {
+  return `irn-${irn}.json`;
+}
+
+function imsPageBodyRecords(body: Buffer): number {
+  const parsed = JSON.parse(body.toString('utf8')) as { data?: Record<string, unknown> };
+  return imsPageRecords(parsed.data ?? {});
+}
+
+/** A stored file's reference with its checksum and records, read back from the store. */
+async function readBack(store: Store, loc: DownloadLocation, name: string, records: (body: Buffer) => number): Promise<StoredFile> {
+  const ref = `${store.locationRef(loc)}/${name}`;
+  const body = await store.read(ref).catch(() => {
+    throw corrupt(`${name} is missing from ${store.locationRef(loc)}`);
+  });
+  return { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
+}
+
+export function createActivities({ eas, store, config }: ActivityDeps) {
+  return {
+    /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
+    async loadDownloadConfig(): Promise<DownloadConfig> {
+      return config;
+    },
+
+    async refreshGstnSession(gstin: string): Promise<void> {
+      await mapErrors(() => eas.refreshSession(gstin));
+      log.info('GSTN session refreshed', { gstin });
+    },
+
+    async submitEinvoice(input: EinvoiceInput): Promise<string> {
+      return mapErrors(() => eas.submitEinvoiceDownload(input));
+    },
+
+    async submitIms(gstin: string, section: string, status?: string): Promise<string> {
+      return mapErrors(() => eas.submitImsDownload(gstin, section, status));
+    },
+
+    async checkTask(taskId: string): Promise<{ status: string; error?: string }> {
+      const s = await mapErrors(() => eas.taskStatus(taskId));
+      return s.error ? { status: s.status, error: `${s.error.message} ${JSON.stringify(s.error.args ?? {})}` } : { status: s.status };
+    },
+
+    async countPages(taskId: string): Promise<number> {
+      return mapErrors(() => eas.taskPages(taskId));
+    },
+
+    async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<StoredFile> {
+      return mapErrors(async () => {
+        const { body, data } = await eas.taskPage(taskId, page);
+        return store.writeFile(loc, pageName(page), body, imsPageRecords(data));
+      });
+    },
+
+    /** Streams the task's ZIP into the store, checks it, and stores result.json and every file-N.json. */
+    async downloadEinvoiceResult(taskId: string, loc: DownloadLocation): Promise<EinvoiceResult> {
+      return mapErrors(async () => {
+        const zipTmp = await store.tempPath(loc, 'einvoice.zip');
+        let zip: ZipReader | undefined;
+        try {
+          await eas.downloadTaskZip(taskId, zipTmp);
+          heartbeat('downloaded');
+          zip = await ZipReader.open(zipTmp);
+          const resultBuf = await extractSmall(zip, store, loc, EINVOICE_ZIP.resultFile);
+          const entries = parseResultJson(resultBuf);
+          const files: StoredFile[] = [await store.writeFile(loc, EINVOICE_ZIP.resultFile, resultBuf, 0)];
+          const failedEntries: EinvoiceResult['failedEntries'] = [];
+          for (const entry of entries) {
+            if (entry.status !== '1' || typeof entry.data !== 'string') {
+              failedEntries.push({ message: entry.error?.message ?? 'unknown', type: entry.error?.type ?? 'unknown' });
+              continue;
+            }
+            const tmp = await store.tempPath(loc, entry.data);
+            await zip.extractTo(entry.data, tmp);
+            const records = einvoiceFileRecords(JSON.parse(await readFile(tmp, 'utf8')));
+            files.push(await store.adoptFile(loc, entry.data, tmp, records));
+            heartbeat(entry.data);
+          }
+          zip.close();
+          zip = undefined;
+          files.unshift(await store.adoptFile(loc, 'einvoice.zip', zipTmp, 0));
+          const data = files.filter((f) => f.name !== 'einvoice.zip');
+          return {
+            files,
+            records: data.reduce((n, f) => n + f.records, 0),
+            bytes: files.reduce((n, f) => n + f.bytes, 0),
+            failedEntries,
+          };
+        } catch (e) {
+          zip?.close();
+          await rm(zipTmp, { force: true });
+          if (e instanceof ResultFailedError) throw taskFailed(`task ${taskId}: ${e.message}`);
+          if (e instanceof ZipCorruptError || e instanceof SyntaxError) throw corrupt(`task ${taskId}: ${(e as Error).message}`);
+          throw e;
+        }
+      });
+    },
+
+    /** The first GSTR-2B answer: the whole return, or its summary with the file count. */
+    async fetchGstr2b(input: Gstr2bInput, loc: DownloadLocation): Promise<Gstr2bFirst> {
+      return mapErrors(async () => {
+        const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
+        const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
+        const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
+        const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
+        return { file, fileCount: fc, gendt: data.data.gendt };
+      });
+    },
+
+    async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
+      return mapErrors(async () => {
+        const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
+        return store.writeFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
+      });
+    },
+
+    async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
+      return mapErrors(async () => {
+        const { body } = await eas.irnDetails(gstin, irn);
+        return store.writeFile(loc, irnName(irn), body, 1);
+      });
+    },
+
+    /** Writes manifest.json and returns the summary's file list (pages are read back from the store). */
+    async finishDownload(input: FinishInput): Promise<FinishResult> {
+      return mapErrors(async () => {
+        let files = input.files;
+        if (input.pages !== undefined) {
+          files = [];
+          for (let p = 1; p <= input.pages; p++) files.push(await readBack(store, input.loc, pageName(p), imsPageBodyRecords));
+        } else if (input.irns) {
+          files = [];
+          for (const irn of input.irns) files.push(await readBack(store, input.loc, irnName(irn), () => 1));
+        }
+        const records = files.reduce((n, f) => n + f.records, 0);
+        const manifest: Manifest = { ...input.manifest, location: store.locationRef(input.loc), files, records };
+        const file = await store.writeManifest(input.loc, manifest);
+        return {
+          manifest: file,
+          location: manifest.location,
+          files: files.slice(0, MAX_SUMMARY_FILES),
+          filesTruncated: files.length > MAX_SUMMARY_FILES,
+          records,
+          bytes: files.reduce((n, f) => n + f.bytes, 0),
+        };
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+async function extractSmall(zip: ZipReader, store: Store, loc: DownloadLocation, name: string): Promise<Buffer> {
+  const tmp = await store.tempPath(loc, name);
+  try {
+    await zip.extractTo(name, tmp);
+    return await readFile(tmp);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+class ResultFailedError extends Error {}
+
+function parseResultJson(buf: Buffer): ResultEntry[] {
+  const parsed = JSON.parse(buf.toString('utf8')) as { status?: string; data?: unknown; error?: { message?: string } };
+  if (parsed.status !== '1' || !Array.isArray(parsed.data)) {
+    throw new ResultFailedError(`result.json reports failure: ${parsed.error?.message ?? JSON.stringify(parsed).slice(0, 200)}`);
+  }
+  return parsed.data as ResultEntry[];
+}

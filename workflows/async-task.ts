@@ -1,0 +1,97 @@
+/**
+ * The life of one async EAS download: submit → poll → collect, resubmitting (a bounded number of times)
+ * when the task fails or its result has expired. Shared by the e-invoice and IMS workflows.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { DownloadConfig } from './config';
+import { failureMessage, failureType, pollTask, type Proxies, type SessionGuard, type Tracker } from './common';
+import type { AsyncResume } from './types';
+
+export interface AsyncContext {
+  state: AsyncResume;
+  cfg: DownloadConfig;
+  acts: Proxies;
+  guard: SessionGuard;
+  tracker: Tracker;
+}
+
+export function newAsyncState(now: number, date: string): AsyncResume {
+  const iso = new Date(now).toISOString();
+  return { taskId: '', submittedAt: iso, startedAt: iso, date, polls: 0, submissions: 0, failedResubmits: 0, expiredResubmits: 0, run: 0 };
+}
+
+function resubmit(ctx: AsyncContext, why: 'failed' | 'expired', detail: string): void {
+  const { state, cfg } = ctx;
+  if (why === 'failed') {
+    if (state.failedResubmits >= cfg.maxFailedResubmits) {
+      throw ApplicationFailure.create({
+        message: `EAS task failed ${state.failedResubmits + 1} times (last task ${state.taskId}): ${detail}`,
+        type: 'TaskFailed',
+        nonRetryable: true,
+      });
+    }
+    state.failedResubmits++;
+  } else {
+    if (state.expiredResubmits >= cfg.maxExpiredResubmits) {
+      throw ApplicationFailure.create({
+        message: `EAS task result was gone ${state.expiredResubmits + 1} times (last task ${state.taskId}): ${detail}`,
+        type: 'EasNotFound',
+        nonRetryable: true,
+      });
+    }
+    state.expiredResubmits++;
+  }
+  ctx.tracker.progress.lastError = `${why}: ${detail}`;
+  state.taskId = '';
+  state.completed = undefined;
+  state.pages = undefined;
+  state.nextPage = undefined;
+}
+
+/**
+ * Drives the task until `collect` finishes. Returns 'continue' when the workflow should continue-as-new
+ * (the state says where to pick up).
+ */
+export async function driveTask(
+  ctx: AsyncContext,
+  submit: () => Promise<string>,
+  collect: () => Promise<'done' | 'continue'>,
+): Promise<'done' | 'continue'> {
+  const { state, acts, guard, tracker, cfg } = ctx;
+  for (;;) {
+    if (!state.taskId) {
+      tracker.stage('SUBMITTED');
+      state.taskId = await guard.run(submit);
+      state.submissions++;
+      state.submittedAt = new Date(Date.now()).toISOString();
+      state.polls = 0;
+      tracker.progress.taskId = state.taskId;
+      tracker.progress.submissions = state.submissions;
+    }
+    if (!state.completed) {
+      let polled;
+      try {
+        polled = await pollTask(state, cfg, acts, guard, tracker);
+      } catch (e) {
+        if (failureType(e) !== 'EasNotFound') throw e;
+        resubmit(ctx, 'expired', failureMessage(e));
+        continue;
+      }
+      if (polled.status === 'continue') return 'continue';
+      if (polled.status === 'failed') {
+        resubmit(ctx, 'failed', polled.error ?? 'no reason given');
+        continue;
+      }
+      state.completed = true;
+    }
+    tracker.stage('DOWNLOADING');
+    try {
+      return await collect();
+    } catch (e) {
+      const type = failureType(e);
+      if (type === 'EasNotFound') resubmit(ctx, 'expired', failureMessage(e));
+      else if (type === 'TaskFailed') resubmit(ctx, 'failed', failureMessage(e));
+      else throw e;
+    }
+  }
+}

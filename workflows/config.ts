@@ -1,0 +1,74 @@
+/**
+ * Intervals, caps and names for the download workflows: one place, dust-style. Pure constants (this module
+ * is bundled into workflow code). A worker can override the tunables through the `loadDownloadConfig`
+ * local activity (env GST_POLL_INITIAL_MS, …), whose answer is recorded in history so replays agree.
+ */
+
+export const TASK_QUEUE_DEFAULT = 'gst-downloads';
+
+export interface PollConfig {
+  /** First wait after submitting, before the first status check. */
+  initialMs: number;
+  /** Each wait is the previous one times this. */
+  factor: number;
+  /** No wait is longer than this. */
+  maxMs: number;
+  /** ± this fraction of the wait, derived from the task id and attempt (deterministic). */
+  jitter: number;
+  /** Give up polling a task after this long from its first submission. */
+  deadlineMs: number;
+}
+
+export interface DownloadConfig {
+  poll: PollConfig;
+  /** Pages (IMS), files (GSTR-2B) or IRNs fetched at once. */
+  concurrency: number;
+  /** A task that ends `failed` is submitted again at most this many times. */
+  maxFailedResubmits: number;
+  /** A task whose result expired (404 after retention) is submitted again at most this many times. */
+  maxExpiredResubmits: number;
+  /** GSTN session refreshes per step before giving up. */
+  maxSessionRefreshes: number;
+  /** Continue-as-new when the history reaches this many events (or the server suggests it). */
+  continueAsNewEvents: number;
+  /** Upsert GstPagesDone every this many pages (each upsert is a history event). */
+  progressEvery: number;
+  /** `strict` checks the GSTIN check character as well as the format. */
+  gstinChecksum: 'strict' | 'off';
+  /** Activity timeouts and retry. */
+  activity: {
+    shortTimeoutMs: number;
+    pageTimeoutMs: number;
+    zipTimeoutMs: number;
+    heartbeatMs: number;
+    retryInitialMs: number;
+    retryMaxMs: number;
+    /** Transient errors are retried until this much time has passed (then the download fails, readable). */
+    retryWindowMs: number;
+  };
+}
+
+const MINUTE = 60_000;
+
+export const DEFAULT_CONFIG: DownloadConfig = {
+  poll: { initialMs: 10_000, factor: 1.6, maxMs: 5 * MINUTE, jitter: 0.2, deadlineMs: 24 * 60 * MINUTE },
+  concurrency: 8,
+  maxFailedResubmits: 3,
+  maxExpiredResubmits: 2,
+  maxSessionRefreshes: 3,
+  continueAsNewEvents: 4000,
+  progressEvery: 10,
+  gstinChecksum: 'strict',
+  activity: {
+    shortTimeoutMs: MINUTE,
+    pageTimeoutMs: 5 * MINUTE,
+    zipTimeoutMs: 60 * MINUTE,
+    heartbeatMs: MINUTE,
+    retryInitialMs: 1000,
+    retryMaxMs: 2 * MINUTE,
+    retryWindowMs: 6 * 60 * MINUTE,
+  },
+};
+
+/** Max files listed in a workflow result; the manifest in the store always lists all of them. */
+export const MAX_SUMMARY_FILES = 200;

@@ -1,0 +1,50 @@
+import { workflowInfo } from '@temporalio/workflow';
+import { validateGstr2bInput, type Gstr2bInput } from '../eas/validation';
+import type { StoredFile } from '../store/store';
+import { activityProxies, fanOut, loadConfig, location, SessionGuard, Tracker, validated } from './common';
+import { finish } from './finish';
+import type { DownloadSummary } from './types';
+
+/**
+ * GSTR-2B of one return period (a synchronous route): the first answer is the whole return, or — for a large
+ * return — its summary with a file count, after which every file is fetched (bounded concurrency).
+ */
+export async function downloadGstr2b(raw: Gstr2bInput): Promise<DownloadSummary> {
+  const cfg = await loadConfig();
+  const input = validated((o) => validateGstr2bInput(raw, o), cfg);
+  const tracker = new Tracker(cfg, 'gstr2b', input.gstin, input.retPeriod);
+  const acts = activityProxies(cfg);
+  const guard = new SessionGuard(input.gstin, cfg, acts, tracker);
+  const loc = location('gstr2b', input.gstin, input.retPeriod);
+  const startedAt = new Date(Date.now()).toISOString();
+
+  const { files, first } = await tracker.failOnError(async () => {
+    tracker.stage('DOWNLOADING');
+    const first = await guard.run(() => acts.short.fetchGstr2b(input, loc));
+    const parts: StoredFile[] = [];
+    if (first.fileCount > 0) {
+      tracker.pagesTotal(first.fileCount);
+      await fanOut(
+        1,
+        first.fileCount,
+        cfg.concurrency,
+        async (k) => {
+          parts[k - 1] = await guard.run(() => acts.page.fetchGstr2bFile(input, k, loc));
+          tracker.pageDone();
+        },
+        () => false,
+      );
+    }
+    return { first, files: [first.file, ...parts] };
+  });
+
+  return finish(tracker, acts, {
+    kind: 'gstr2b',
+    input,
+    loc,
+    route: 'gstr2b',
+    startedAt,
+    files,
+    provenance: { workflowId: workflowInfo().workflowId, gendt: first.gendt ?? null, fileCount: first.fileCount },
+  });
+}

@@ -1,0 +1,59 @@
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { validateImsInput, type ImsInput } from '../eas/validation';
+import { driveTask, newAsyncState } from './async-task';
+import { activityProxies, fanOut, istDate, loadConfig, location, SessionGuard, shouldContinueAsNew, Tracker, validated } from './common';
+import { finish } from './finish';
+import type { AsyncResume, DownloadSummary } from './types';
+
+/**
+ * IMS invoices of one section: submit the job, poll its task, learn the page count, then fetch every page
+ * (bounded concurrency), each page an activity that stores it and returns a reference. A long download
+ * continues as new with its task id and page cursor.
+ */
+export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): Promise<DownloadSummary> {
+  const cfg = await loadConfig();
+  const input = validated((o) => validateImsInput(raw, o), cfg);
+  const tracker = new Tracker(cfg, 'ims', input.gstin, undefined, resume);
+  const acts = activityProxies(cfg);
+  const guard = new SessionGuard(input.gstin, cfg, acts, tracker);
+  const state = resume ?? newAsyncState(Date.now(), istDate(Date.now()));
+  state.run = tracker.progress.run;
+  const loc = location('ims', input.gstin, state.date, input.status ? `${input.section}-${input.status}` : input.section);
+
+  const outcome = await tracker.failOnError(() =>
+    driveTask(
+      { state, cfg, acts, guard, tracker },
+      () => acts.short.submitIms(input.gstin, input.section, input.status),
+      async () => {
+        if (state.pages === undefined) {
+          state.pages = await guard.run(() => acts.short.countPages(state.taskId));
+          state.nextPage = 1;
+          tracker.pagesTotal(state.pages);
+        }
+        state.nextPage = await fanOut(
+          state.nextPage ?? 1,
+          state.pages,
+          cfg.concurrency,
+          async (p) => {
+            await guard.run(() => acts.page.downloadImsPage(state.taskId, p, loc));
+            tracker.pageDone();
+          },
+          () => shouldContinueAsNew(cfg),
+        );
+        return state.nextPage <= state.pages ? 'continue' : 'done';
+      },
+    ),
+  );
+  if (outcome === 'continue') return continueAsNew<typeof downloadImsInvoices>(input, state);
+
+  return finish(tracker, acts, {
+    kind: 'ims',
+    input,
+    loc,
+    route: 'imsInvoices',
+    state,
+    files: [],
+    pages: state.pages,
+    provenance: { workflowId: workflowInfo().workflowId, section: input.section, status: input.status ?? null },
+  });
+}

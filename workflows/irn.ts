@@ -1,0 +1,53 @@
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { validateIrnInput, type IrnInput } from '../eas/validation';
+import { activityProxies, fanOut, istDate, loadConfig, location, SessionGuard, shouldContinueAsNew, Tracker, validated } from './common';
+import { finish } from './finish';
+import type { DownloadSummary } from './types';
+
+export interface IrnResume {
+  startedAt: string;
+  date: string;
+  /** IRNs 1..next-1 (1-based) are stored. */
+  next: number;
+  run: number;
+}
+
+/** IRN details for one or many IRNs (a synchronous route): one activity per IRN, bounded concurrency. */
+export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<DownloadSummary> {
+  const cfg = await loadConfig();
+  const input = validated((o) => validateIrnInput(raw, o), cfg);
+  const tracker = new Tracker(cfg, 'irn', input.gstin, undefined, resume && { run: resume.run, nextPage: resume.next, pages: input.irns.length });
+  const acts = activityProxies(cfg);
+  const guard = new SessionGuard(input.gstin, cfg, acts, tracker);
+  const now = Date.now();
+  const state: IrnResume = resume ?? { startedAt: new Date(now).toISOString(), date: istDate(now), next: 1, run: 0 };
+  state.run = tracker.progress.run;
+  const loc = location('irn', input.gstin, state.date);
+
+  await tracker.failOnError(async () => {
+    tracker.stage('DOWNLOADING');
+    if (state.next === 1) tracker.pagesTotal(input.irns.length);
+    state.next = await fanOut(
+      state.next,
+      input.irns.length,
+      cfg.concurrency,
+      async (i) => {
+        await guard.run(() => acts.page.fetchIrnDetails(input.gstin, input.irns[i - 1]!, loc));
+        tracker.pageDone();
+      },
+      () => shouldContinueAsNew(cfg),
+    );
+  });
+  if (state.next <= input.irns.length) return continueAsNew<typeof getIrnDetails>(input, state);
+
+  return finish(tracker, acts, {
+    kind: 'irn',
+    input,
+    loc,
+    route: 'irnDetails',
+    startedAt: state.startedAt,
+    files: [],
+    irns: input.irns,
+    provenance: { workflowId: workflowInfo().workflowId },
+  });
+}

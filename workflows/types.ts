@@ -1,0 +1,63 @@
+import type { StoredFile, DownloadKind } from '../store/store';
+
+export type { DownloadKind, StoredFile };
+
+export type Stage = 'SUBMITTED' | 'POLLING' | 'DOWNLOADING' | 'AWAITING_OTP' | 'DONE' | 'FAILED';
+
+/** What every download workflow returns: small, references only. */
+export interface DownloadSummary {
+  kind: DownloadKind;
+  inputs: object;
+  taskId?: string;
+  /** The store folder the download landed in. */
+  location: string;
+  /** The manifest listing every file with provenance. */
+  manifest: string;
+  files: StoredFile[];
+  /** True when `files` lists only the first MAX_SUMMARY_FILES (the manifest lists all). */
+  filesTruncated?: boolean;
+  records: number;
+  bytes: number;
+  pages?: number;
+  startedAt: string;
+  finishedAt: string;
+  /** Status checks made, task submissions made (async kinds). */
+  polls?: number;
+  submissions?: number;
+}
+
+/** What a `progress` query answers. */
+export interface Progress {
+  stage: Stage;
+  taskId?: string;
+  pagesTotal?: number;
+  pagesDone: number;
+  nextPollAt?: string;
+  polls: number;
+  submissions: number;
+  /** Runs of this download (continue-as-new increments it). */
+  run: number;
+  lastError?: string;
+}
+
+/** Carried through continue-as-new for async downloads. */
+export interface AsyncResume {
+  taskId: string;
+  /** When the current task was first submitted (ISO), for the polling deadline. */
+  submittedAt: string;
+  startedAt: string;
+  /** Folder date for kinds without a period. */
+  date: string;
+  polls: number;
+  submissions: number;
+  failedResubmits: number;
+  expiredResubmits: number;
+  /** Set once the task reported `completed`. */
+  completed?: boolean;
+  /** Paged kinds: pages known, pages 1..nextPage-1 are stored. */
+  pages?: number;
+  nextPage?: number;
+  records?: number;
+  bytes?: number;
+  run: number;
+}

@@ -1,0 +1,102 @@
+import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
+import { TypedSearchAttributes as TypedSearchAttributesClass, type TypedSearchAttributes } from '@temporalio/common';
+import {
+  validateEinvoiceInput,
+  validateGstr2bInput,
+  validateImsInput,
+  validateIrnInput,
+  type EinvoiceInput,
+  type Gstr2bInput,
+  type ImsInput,
+  type IrnInput,
+  type ValidationOptions,
+} from '../eas/validation';
+import { TASK_QUEUE_DEFAULT } from '../workflows/config';
+import type { downloadEinvoices, downloadGstr2b, downloadImsInvoices, getIrnDetails } from '../workflows';
+import { GstDownloadKind, GstGstin, GstReturnPeriod, GstStage } from '../workflows/search-attributes';
+import { workflowIds } from './ids';
+
+export interface StartOptions {
+  taskQueue?: string;
+  /** GSTIN check character: `strict` (default, or GSTIN_CHECKSUM) or `off`. */
+  gstinChecksum?: 'strict' | 'off';
+  /** Override the deterministic id (tests, backfills). */
+  workflowId?: string;
+  now?: Date;
+}
+
+export interface Started<W extends Workflow> {
+  handle: WorkflowHandle<W>;
+  workflowId: string;
+  /** True when this download was already running or done, and nothing new was started. */
+  existing: boolean;
+}
+
+function validationOptions(o: StartOptions): ValidationOptions {
+  const env = (process.env.GSTIN_CHECKSUM ?? 'strict').toLowerCase();
+  return { gstinChecksum: o.gstinChecksum ?? (env === 'off' ? 'off' : 'strict'), now: o.now ?? new Date() };
+}
+
+async function start<W extends Workflow>(
+  client: Client,
+  type: string,
+  workflowId: string,
+  input: object,
+  attrs: TypedSearchAttributes | undefined,
+  o: StartOptions,
+): Promise<Started<W>> {
+  const taskQueue = o.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT;
+  try {
+    // FAIL on a running execution and refuse to rerun a completed one: either way the caller learns the
+    // download exists and gets its handle; only a failed or terminated download may run again.
+    const handle = await client.workflow.start<W>(type, {
+      taskQueue,
+      workflowId,
+      args: [input] as unknown as Parameters<W>,
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: attrs,
+    });
+    return { handle, workflowId, existing: false };
+  } catch (e) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) {
+      return { handle: client.workflow.getHandle<W>(workflowId), workflowId, existing: true };
+    }
+    throw e;
+  }
+}
+
+function attributes(kind: string, gstin: string, retPeriod?: string): TypedSearchAttributes {
+  const pairs = [
+    { key: GstGstin, value: gstin },
+    { key: GstDownloadKind, value: kind },
+    { key: GstStage, value: 'SUBMITTED' },
+    ...(retPeriod ? [{ key: GstReturnPeriod, value: retPeriod }] : []),
+  ];
+  return new TypedSearchAttributesClass(pairs);
+}
+
+export async function startEinvoiceDownload(client: Client, raw: EinvoiceInput, o: StartOptions = {}) {
+  const input = validateEinvoiceInput(raw, validationOptions(o));
+  const id = o.workflowId ?? workflowIds.einvoice(input);
+  return start<typeof downloadEinvoices>(client, 'downloadEinvoices', id, input, attributes('einvoice', input.gstin, input.retPeriod), o);
+}
+
+export async function startImsDownload(client: Client, raw: ImsInput, o: StartOptions = {}) {
+  const input = validateImsInput(raw, validationOptions(o));
+  const id = o.workflowId ?? workflowIds.ims(input, (o.now ?? new Date()).getTime());
+  return start<typeof downloadImsInvoices>(client, 'downloadImsInvoices', id, input, attributes('ims', input.gstin), o);
+}
+
+export async function startGstr2bDownload(client: Client, raw: Gstr2bInput, o: StartOptions = {}) {
+  const input = validateGstr2bInput(raw, validationOptions(o));
+  const id = o.workflowId ?? workflowIds.gstr2b(input);
+  return start<typeof downloadGstr2b>(client, 'downloadGstr2b', id, input, attributes('gstr2b', input.gstin, input.retPeriod), o);
+}
+
+export async function startIrnDetails(client: Client, raw: IrnInput, o: StartOptions = {}) {
+  const input = validateIrnInput(raw, validationOptions(o));
+  const id = o.workflowId ?? workflowIds.irn(input);
+  return start<typeof getIrnDetails>(client, 'getIrnDetails', id, input, attributes('irn', input.gstin), o);
+}

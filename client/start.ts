@@ -50,14 +50,14 @@ async function start<W extends Workflow>(
   try {
     // FAIL on a running execution and refuse to rerun a completed one: either way the caller learns the
     // download exists and gets its handle; only a failed or terminated download may run again.
-    const handle = await client.workflow.start<W>(type, {
+    const handle = (await client.workflow.start(type, {
       taskQueue,
       workflowId,
-      args: [input] as unknown as Parameters<W>,
+      args: [input],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: attrs,
-    });
+    })) as WorkflowHandle<W>;
     return { handle, workflowId, existing: false };
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) {

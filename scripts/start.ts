@@ -1,0 +1,111 @@
+/**
+ * `npm start`: the whole product on this machine.
+ *
+ *   - Temporal dev server on 127.0.0.1:7233, Web UI on 8233, history in <repo>/.temporal/dev.db (survives restarts);
+ *     or, with TEMPORAL_ADDRESS set, that server (nothing started).
+ *   - The EAS sandbox on SANDBOX_PORT (default 4010), every GSTIN with a live GSTN session (SANDBOX_SESSIONS).
+ *   - [the worker — see WORKER below]
+ *
+ * Ctrl-C (SIGINT) or SIGTERM stops everything in reverse order of starting.
+ */
+import { join } from 'node:path';
+import { SANDBOX_PORT_DEFAULT } from '../eas/contract';
+import { startSandbox } from '../sandbox/server';
+import { findRepoRoot, provisionTemporal } from './temporal-server';
+
+type Stop = { name: string; stop: () => Promise<void> };
+
+/** SANDBOX_SESSIONS: "all" | "none" | comma-separated GSTINs. Default "all" for npm start. */
+export function parseSessions(value: string | undefined): 'all' | 'none' | string[] {
+  const v = (value ?? 'all').trim();
+  if (v === 'all' || v === 'none') return v;
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function numberFromEnv(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${value} is not a non-negative number`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const root = findRepoRoot();
+  // The sandbox serves Vayana's sample GSTINs, whose check digits are wrong; strict is the default elsewhere.
+  env.GSTIN_CHECKSUM ??= 'off';
+
+  const stops: Stop[] = [];
+  let shuttingDown = false;
+  const shutdown = async (why: string, exitCode: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(`\n${why}: stopping…`);
+    for (const s of [...stops].reverse()) {
+      try {
+        await s.stop();
+        console.log(`  stopped ${s.name}`);
+      } catch (err) {
+        console.error(`  stopping ${s.name} failed:`, err);
+      }
+    }
+    process.exit(exitCode);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) {
+        console.error('second signal: exiting now');
+        process.exit(130);
+      }
+      void shutdown(signal, 0);
+    });
+  }
+
+  try {
+    // --- Temporal -------------------------------------------------------------------------------
+    const temporal = await provisionTemporal({
+      port: 7233,
+      uiPort: 8233,
+      dbFile: join(root, '.temporal', 'dev.db'),
+      // Own process group: a terminal Ctrl-C reaches only us, and the server is stopped last (after the worker).
+      detached: true,
+      // The server's own lines (warn level); its noise while shutting down is dropped.
+      onLog: (line) => {
+        if (!shuttingDown) console.error(`[temporal] ${line}`);
+      },
+    });
+    stops.push({ name: 'Temporal', stop: temporal.stop });
+
+    // --- EAS sandbox ----------------------------------------------------------------------------
+    const sandbox = await startSandbox({
+      port: numberFromEnv('SANDBOX_PORT', env.SANDBOX_PORT) ?? SANDBOX_PORT_DEFAULT,
+      sessions: parseSessions(env.SANDBOX_SESSIONS),
+      ...(env.SANDBOX_OTP ? { otp: env.SANDBOX_OTP } : {}),
+      ...(env.SANDBOX_TASK_SECONDS ? { taskSeconds: numberFromEnv('SANDBOX_TASK_SECONDS', env.SANDBOX_TASK_SECONDS) } : {}),
+      log: env.SANDBOX_LOG !== '0',
+    });
+    stops.push({ name: 'sandbox', stop: sandbox.close });
+
+    // --- WORKER ---------------------------------------------------------------------------------
+    // The worker milestone starts the worker HERE, against `temporal.address` / `temporal.namespace`, on
+    // TEMPORAL_TASK_QUEUE (default gst-downloads), and pushes its shutdown onto `stops` so it is stopped FIRST:
+    //   const worker = await startWorker({ address: temporal.address, namespace: temporal.namespace, … });
+    //   stops.push({ name: 'worker', stop: () => worker.shutdown() });
+    // ---------------------------------------------------------------------------------------------
+
+    console.log('');
+    console.log(`Temporal:  ${temporal.address} (namespace ${temporal.namespace})`);
+    if (temporal.uiUrl) console.log(`Web UI:    ${temporal.uiUrl}`);
+    console.log(`Sandbox:   ${sandbox.url}`);
+    console.log(`GSTIN_CHECKSUM=${env.GSTIN_CHECKSUM}`);
+    console.log('Ctrl-C stops everything.');
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    await shutdown('start failed', 1);
+  }
+}
+
+if (require.main === module) void main();

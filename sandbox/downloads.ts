@@ -83,7 +83,7 @@ export class Downloads {
     if (recipient) key.recipientGstin = recipient;
     this.sessions.requireLive(gstin);
     const id = this.tasks.submit({ kind: 'einvoice', key, sizes: this.state.sizesFor(key.gstin) });
-    return { ...okReply({ 'task-id': id }), gstin };
+    return okReply({ 'task-id': id });
   }
 
   ims(req: IncomingMessage, url: URL): Reply {
@@ -95,7 +95,7 @@ export class Downloads {
     this.sessions.requireLive(gstin);
     const key = { gstin, section: section as ImsSection, ...(status ? { status: status as ImsStatus } : {}) };
     const id = this.tasks.submit({ kind: 'ims', key, sizes: this.state.sizesFor(gstin) });
-    return { ...okReply({ 'task-id': id }), gstin };
+    return okReply({ 'task-id': id });
   }
 
   gstr2b(req: IncomingMessage, match: RouteMatch, url: URL): Reply {
@@ -120,7 +120,7 @@ export class Downloads {
       if (!chosen || fileNum === 0) fail('resourceNotFound', { 'file_num': fileNum });
       answer = chosen;
     }
-    return { status: 200, headers: JSON_HEADERS, body: answer.body, gstin: headerGstin };
+    return { status: 200, headers: JSON_HEADERS, body: answer.body };
   }
 
   irn(req: IncomingMessage, match: RouteMatch, url: URL): Reply {
@@ -131,7 +131,7 @@ export class Downloads {
     const action = requiredParam(url, 'action');
     if (action !== 'IRNDTL') fail('invalidParam', { 'parameter-name': 'action', value: action });
     this.sessions.requireLive(gstin);
-    return { status: 200, headers: JSON_HEADERS, body: irnBody(this.state.seed, irn), gstin };
+    return { status: 200, headers: JSON_HEADERS, body: irnBody(this.state.seed, irn) };
   }
 
   /** The return a GSTIN + period answers (kept for a few returns, since chunked reads come in series). */

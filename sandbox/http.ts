@@ -10,8 +10,6 @@ export interface Reply {
   headers?: Record<string, string>;
   /** A body in memory, or a file streamed from disk. */
   body: Buffer | { file: string; size: number };
-  /** Set by routes that take a GSTIN, for the request log. */
-  gstin?: string;
 }
 
 export class HttpError extends Error {

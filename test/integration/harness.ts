@@ -1,0 +1,169 @@
+/**
+ * Integration harness: the real Temporal server from the jest global setup (TEMPORAL_ADDRESS), a real
+ * sandbox over HTTP, and real workers on a unique task queue with fast poll and retry timings.
+ */
+import { Client, Connection } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { EasClient } from '../../eas/client';
+import { easConfigFromEnv } from '../../eas/config';
+import { SandboxAdmin } from '../../sandbox/admin';
+import { startSandbox, type SandboxOptions } from '../../sandbox/server';
+import { FileStore } from '../../store/file-store';
+import { DEFAULT_CONFIG, type DownloadConfig } from '../../workflows/config';
+import type { WorkerConfig } from '../../worker/config';
+import { createDownloadWorker } from '../../worker/worker';
+
+/** Worker logs at WARN so test output stays readable (the runtime is per process: install once). */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    /* already installed by an earlier test file in this process */
+  }
+}
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundlePromise;
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
+
+/** Fast timings so a download takes seconds, not minutes. */
+export function fastDownloadConfig(over: Partial<DownloadConfig> = {}): DownloadConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    poll: { initialMs: 200, factor: 1.5, maxMs: 1000, jitter: 0.2, deadlineMs: 120_000 },
+    gstinChecksum: 'off',
+    activity: {
+      shortTimeoutMs: 10_000,
+      pageTimeoutMs: 20_000,
+      zipTimeoutMs: 60_000,
+      heartbeatMs: 10_000,
+      retryInitialMs: 100,
+      retryMaxMs: 1000,
+      retryWindowMs: 120_000,
+    },
+    ...over,
+  };
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class Harness {
+  readonly admin: SandboxAdmin;
+  readonly store: FileStore;
+  private workers: RunningWorker[] = [];
+  private static counter = 0;
+
+  private constructor(
+    readonly sandbox: { url: string; close(): Promise<void> },
+    readonly connection: Connection,
+    readonly client: Client,
+    readonly native: NativeConnection,
+    readonly taskQueue: string,
+    readonly dataDir: string,
+    readonly download: DownloadConfig,
+  ) {
+    this.admin = new SandboxAdmin(sandbox.url);
+    this.store = new FileStore(dataDir);
+  }
+
+  static async create(opts: { sandbox?: Partial<SandboxOptions>; download?: Partial<DownloadConfig> } = {}): Promise<Harness> {
+    quietRuntime();
+    const address = process.env.TEMPORAL_ADDRESS;
+    if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run through jest (global setup starts the server)');
+    const sandbox = await startSandbox({ port: 0, sessions: 'all', taskSeconds: 0.5, ...opts.sandbox });
+    const connection = await Connection.connect({ address });
+    const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+    const client = new Client({ connection, namespace });
+    const native = await NativeConnection.connect({ address });
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'gst-data-'));
+    const taskQueue = `it-${process.pid}-${Date.now()}-${Harness.counter++}`;
+    return new Harness(sandbox, connection, client, native, taskQueue, dataDir, fastDownloadConfig(opts.download));
+  }
+
+  workerConfig(): WorkerConfig {
+    return {
+      address: process.env.TEMPORAL_ADDRESS!,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: this.taskQueue,
+      dataDir: this.dataDir,
+      eas: { ...easConfigFromEnv({}), baseUrl: this.sandbox.url, authUrl: this.sandbox.url, timeoutMs: 5000 },
+      download: this.download,
+      maxConcurrentActivities: 16,
+      maxCachedWorkflows: 50,
+      shutdownGraceMs: 5000,
+    };
+  }
+
+  /** A new worker process-equivalent: its own EAS client (own token cache), same task queue and store. */
+  async startWorker(): Promise<RunningWorker> {
+    const config = this.workerConfig();
+    const worker = await createDownloadWorker({
+      connection: this.native,
+      config,
+      workflowBundle: await workflowBundle(),
+      eas: new EasClient(config.eas),
+    });
+    const done = worker.run();
+    const running: RunningWorker = {
+      worker,
+      done,
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done;
+      },
+    };
+    this.workers.push(running);
+    return running;
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.workers) await w.stop().catch(() => undefined);
+    await this.native.close();
+    await this.connection.close();
+    await this.sandbox.close();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Starts a workflow directly (no client-side validation) on this harness's queue. */
+  start(type: string, input: unknown, workflowId = `${type}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`) {
+    return this.client.workflow.start(type, { taskQueue: this.taskQueue, workflowId, args: [input] });
+  }
+
+  /** Events in a workflow's history (all runs of a continued-as-new chain when `allRuns`). */
+  async historyLength(workflowId: string, runId?: string): Promise<number> {
+    const history = await this.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return history.events?.length ?? 0;
+  }
+}
+
+/** Polls until `fn` returns a truthy value or the time runs out. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -23,10 +23,10 @@ import { DEFAULT_CONFIG, type DownloadConfig } from '../../workflows/config';
 import type { WorkerConfig } from '../../worker/config';
 import { createDownloadWorker } from '../../worker/worker';
 
-/** Worker logs at WARN so test output stays readable (the runtime is per process: install once). */
+/** Worker logs at ERROR (activity retries are expected here) so test output stays readable (the runtime is per process: install once). */
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
     /* already installed by an earlier test file in this process */
   }

@@ -1,0 +1,165 @@
+/**
+ * Recovery: token and GSTN-session expiry in the middle of a download, 5xx/429/reset/truncate/corrupt-ZIP
+ * bursts, failed tasks and expired results. Each download must still complete with the ground truth; a
+ * problem that cannot heal must fail, readable, after a bounded number of tries.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DownloadSummary, Progress } from '../../workflows/types';
+import { Harness, waitFor } from './harness';
+
+jest.setTimeout(180_000);
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await Harness.create();
+  await h.startWorker();
+});
+afterAll(() => h?.close());
+beforeEach(async () => {
+  await h.admin.reset();
+  await h.admin.config({ taskSeconds: 0.5, taskPolls: null });
+});
+
+const progress = (id: string) => h.client.workflow.getHandle(id).query<Progress>('progress');
+
+async function expectTruth(summary: DownloadSummary, kind: 'ims' | 'gstr2b' | 'einvoice', params: Record<string, string>) {
+  const truth = await h.admin.truth(kind, params);
+  for (const t of truth.files) {
+    const f = summary.files.find((x) => x.name === t.name);
+    expect(f && { name: f.name, sha256: f.sha256 }).toEqual({ name: t.name, sha256: t.sha256 });
+  }
+  expect(summary.records).toBe(truth.records);
+}
+
+test('a task that needs several status checks is polled with durable timers until it completes', async () => {
+  await h.admin.config({ taskPolls: 3 });
+  const input = { gstin: '24AAACC1206D1ZM', retPeriod: '012025', supplyType: 'SEZWP', supplierGstin: '24AAACC1206D1ZM' };
+  const handle = await h.start('downloadEinvoices', input);
+  const summary = (await handle.result()) as DownloadSummary;
+  expect(summary.polls).toBe(4);
+  const statusCalls = (await h.admin.requests()).byRoute.taskStatus!.total;
+  expect(statusCalls).toBe(4);
+  const events = (await handle.fetchHistory()).events ?? [];
+  const timers = events.filter((e) => e.timerStartedEventAttributes).length;
+  expect(timers).toBe(4);
+  console.log(`history: e-invoice download with ${summary.polls} status checks = ${events.length} events`);
+  await expectTruth(summary, 'einvoice', input);
+});
+
+test('EAS token expiry in the middle of a download: the client refreshes and the download completes', async () => {
+  const gstin = '27AAACR5055K1Z7';
+  await h.admin.config({ gstins: { [gstin]: { imsRecords: 60, imsPageSize: 4 } } });
+  await h.admin.addFaults({ route: 'taskPage', kind: 'latency', rate: 1, latencyMs: 60 });
+  const input = { gstin, section: 'B2BA' };
+  const handle = await h.start('downloadImsInvoices', input);
+  await waitFor(async () => (await progress(handle.workflowId)).pagesDone >= 3, 'three pages');
+  await h.admin.expireTokens();
+  const summary = (await handle.result()) as DownloadSummary;
+  await expectTruth(summary, 'ims', input);
+  const req = await h.admin.requests();
+  expect(req.byRoute.taskPage!.byStatus['403']).toBeGreaterThanOrEqual(1);
+  expect(req.byRoute.refresh?.byStatus['200']).toBeGreaterThanOrEqual(1);
+});
+
+test('GSTN session expiry in the middle of a multi-file GSTR-2B: refreshGstnSession runs and the files complete', async () => {
+  const gstin = '29AAACW4202F1ZM';
+  await h.admin.config({ gstins: { [gstin]: { gstr2bRecords: 200, gstr2bDocsPerFile: 20 } } });
+  await h.admin.addFaults({ route: 'gstr2b', kind: 'latency', rate: 1, latencyMs: 80 });
+  const handle = await h.start('downloadGstr2b', { gstin, retPeriod: '112025' });
+  await waitFor(async () => (await progress(handle.workflowId)).pagesDone >= 2, 'two files');
+  await h.admin.expireSessions([gstin]);
+  const summary = (await handle.result()) as DownloadSummary;
+  await expectTruth(summary, 'gstr2b', { gstin, rtnprd: '112025' });
+  const req = await h.admin.requests();
+  expect(req.byRoute.gstr2b!.byStatus['502']).toBeGreaterThanOrEqual(1);
+  expect(req.byRoute.gstnAuth!.byStatus['200']).toBeGreaterThanOrEqual(1);
+  const events = (await handle.fetchHistory()).events ?? [];
+  const refreshes = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'refreshGstnSession');
+  expect(refreshes.length).toBe(1);
+});
+
+test('GSTN session gone before submission: refreshed, then the job is submitted', async () => {
+  const gstin = '33GSPTN0792G1Z4';
+  await h.admin.expireSessions([gstin]);
+  const input = { gstin, section: 'ECOM' };
+  const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
+  await expectTruth(summary, 'ims', input);
+  expect((await h.admin.requests()).byRoute.imsInvoices!.byStatus['502']).toBe(1);
+});
+
+test('5xx, 429 with Retry-After, resets, truncated bodies and a corrupt ZIP are all retried to success', async () => {
+  await h.admin.addFaults(
+    { route: 'taskPage', kind: 'http500', next: 3 },
+    { route: 'taskStatus', kind: 'rateLimit', next: 2, retryAfterSeconds: 1 },
+    { route: 'taskResult', kind: 'gstnDown', next: 2 },
+    { route: 'einvoiceDownload', kind: 'reset', next: 2 },
+    { route: 'taskDownload', kind: 'corruptZip', next: 1 },
+    { route: 'gstr2b', kind: 'truncate', next: 1 },
+  );
+  const ims = { gstin: '27AAPFU0939F1ZV', section: 'B2BDN' };
+  const einv = { gstin: '27AAPFU0939F1ZV', retPeriod: '062025', supplyType: 'DEXP', supplierGstin: '27AAPFU0939F1ZV' };
+  const g2b = { gstin: '27AAPFU0939F1ZV', retPeriod: '062025' };
+  const [a, b, c] = await Promise.all([
+    h.start('downloadImsInvoices', ims).then((x) => x.result()),
+    h.start('downloadEinvoices', einv).then((x) => x.result()),
+    h.start('downloadGstr2b', g2b).then((x) => x.result()),
+  ]);
+  await expectTruth(a as DownloadSummary, 'ims', ims);
+  await expectTruth(b as DownloadSummary, 'einvoice', einv);
+  await expectTruth(c as DownloadSummary, 'gstr2b', { gstin: g2b.gstin, rtnprd: g2b.retPeriod });
+  const req = await h.admin.requests();
+  expect(req.byRoute.taskPage!.byStatus['500']).toBe(3);
+  expect(req.byRoute.taskStatus!.byStatus['429']).toBe(2);
+  expect(req.byRoute.taskResult!.byStatus['502']).toBe(2);
+  expect(req.byRoute.gstr2b!.total).toBe(2);
+  expect(req.last.filter((r) => r.fault === 'reset').length).toBe(2);
+  expect(req.last.filter((r) => r.fault === 'corruptZip').length).toBe(1);
+  expect(req.last.filter((r) => r.fault === 'truncate').length).toBe(1);
+});
+
+test('a failed task is submitted again, and the download completes', async () => {
+  await h.admin.failNextTasks(1);
+  const input = { gstin: '24AAACC1206D1ZM', section: 'B2B', status: 'A' };
+  const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
+  expect(summary.submissions).toBe(2);
+  await expectTruth(summary, 'ims', input);
+});
+
+test('a task that keeps failing fails the download after a bounded number of submissions, non-retryable', async () => {
+  await h.admin.failNextTasks(50);
+  const handle = await h.start('downloadImsInvoices', { gstin: '24AAACC1206D1ZM', section: 'ECOMA' });
+  const err = await handle.result().catch((e) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.type).toBe('TaskFailed');
+  expect(cause.message).toMatch(/failed 4 times/);
+  expect((await h.admin.requests()).byRoute.imsInvoices!.total).toBe(h.download.maxFailedResubmits + 1);
+  await h.admin.reset();
+});
+
+test('a result that expired mid-download (404) makes the workflow submit the job again', async () => {
+  const gstin = '27GSPMH1881G1ZH';
+  await h.admin.config({ gstins: { [gstin]: { imsRecords: 40, imsPageSize: 4 } } });
+  await h.admin.addFaults({ route: 'taskPage', kind: 'latency', rate: 1, latencyMs: 60 });
+  const input = { gstin, section: 'B2BDNA' };
+  const handle = await h.start('downloadImsInvoices', input);
+  await waitFor(async () => (await progress(handle.workflowId)).pagesDone >= 2, 'two pages');
+  await h.admin.expireTasks();
+  const summary = (await handle.result()) as DownloadSummary;
+  expect(summary.submissions).toBe(2);
+  await expectTruth(summary, 'ims', input);
+  expect((await h.admin.requests()).byRoute.taskPage!.byStatus['404']).toBeGreaterThanOrEqual(1);
+});
+
+test('an e-invoice task whose result expired while polling is submitted again', async () => {
+  await h.admin.config({ taskPolls: 4 });
+  const input = { gstin: '33GSPTN0791G1Z5', retPeriod: '032025', supplyType: 'B2B', recipientGstin: '33GSPTN0791G1Z5' };
+  const handle = await h.start('downloadEinvoices', input);
+  await waitFor(async () => (await progress(handle.workflowId)).polls >= 1, 'a first status check');
+  await h.admin.expireTasks();
+  const summary = (await handle.result()) as DownloadSummary;
+  expect(summary.submissions).toBe(2);
+  await expectTruth(summary, 'einvoice', input);
+});

@@ -101,14 +101,14 @@ export class Harness {
     return new Harness(sandbox, connection, client, native, taskQueue, dataDir, fastDownloadConfig(opts.download));
   }
 
-  workerConfig(): WorkerConfig {
+  workerConfig(download: Partial<DownloadConfig> = {}): WorkerConfig {
     return {
       address: process.env.TEMPORAL_ADDRESS!,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: this.taskQueue,
       dataDir: this.dataDir,
       eas: { ...easConfigFromEnv({}), baseUrl: this.sandbox.url, authUrl: this.sandbox.url, timeoutMs: 5000 },
-      download: this.download,
+      download: { ...this.download, ...download },
       maxConcurrentActivities: 16,
       maxCachedWorkflows: 50,
       shutdownGraceMs: 5000,
@@ -116,8 +116,8 @@ export class Harness {
   }
 
   /** A new worker process-equivalent: its own EAS client (own token cache), same task queue and store. */
-  async startWorker(): Promise<RunningWorker> {
-    const config = this.workerConfig();
+  async startWorker(download: Partial<DownloadConfig> = {}): Promise<RunningWorker> {
+    const config = this.workerConfig(download);
     const worker = await createDownloadWorker({
       connection: this.native,
       config,
@@ -137,8 +137,13 @@ export class Harness {
     return running;
   }
 
+  /** Stops every worker this harness started (one task queue takes one worker per process). */
+  async stopWorkers(): Promise<void> {
+    for (const w of this.workers.splice(0)) await w.stop().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
-    for (const w of this.workers) await w.stop().catch(() => undefined);
+    await this.stopWorkers();
     await this.native.close();
     await this.connection.close();
     await this.sandbox.close();

@@ -1,0 +1,67 @@
+/**
+ * Records representative histories of every download workflow into test/histories/ — the corpus that
+ * test/replay.test.ts replays on every run, so a later change to workflow code that would break running
+ * downloads (non-determinism) fails CI. Runs only when asked: RECORD_HISTORIES=1 npx jest record-histories
+ * Record again only for an intended, patched change, and keep the old files alongside the new ones.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ensureTemporalBinary } from '../../scripts/temporal-server';
+import { Harness, waitFor } from './harness';
+
+const record = process.env.RECORD_HISTORIES === '1' ? test : test.skip;
+const DIR = path.resolve(__dirname, '../histories');
+
+jest.setTimeout(180_000);
+
+let h: Harness;
+beforeAll(async () => {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  h = await Harness.create();
+  await h.startWorker({ continueAsNewEvents: 120 });
+});
+afterAll(() => h?.close());
+
+/** The canonical JSON form (`temporal workflow show --output json`), as the Web UI exports it too. */
+async function save(name: string, workflowId: string, runId?: string) {
+  const args = ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '--namespace', process.env.TEMPORAL_NAMESPACE ?? 'default'];
+  args.push('--workflow-id', workflowId, '--output', 'json');
+  if (runId) args.push('--run-id', runId);
+  const json = execFileSync(await ensureTemporalBinary(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  await writeFile(path.join(DIR, `${name}.json`), json);
+}
+
+record('record one history per workflow and path', async () => {
+  await h.admin.config({ taskPolls: 2, gstins: { '27AAPFU0939F1ZV': { imsRecords: 300, imsPageSize: 10 }, '27AAACR5055K1Z7': { gstr2bRecords: 90, gstr2bDocsPerFile: 30 } } });
+
+  const einv = await h.start('downloadEinvoices', { gstin: '29HJKPS9689A8Z4', retPeriod: '082023', supplyType: 'B2B', supplierGstin: '29HJKPS9689A8Z4' }, 'replay-einvoice');
+  await einv.result();
+  await save('einvoice-3-polls', einv.workflowId);
+
+  const ims = await h.start('downloadImsInvoices', { gstin: '27AAPFU0939F1ZV', section: 'B2B' }, 'replay-ims');
+  await ims.result();
+  await save('ims-30-pages-run1', ims.workflowId, ims.firstExecutionRunId);
+  await save('ims-30-pages-last-run', ims.workflowId);
+
+  const g2b = await h.start('downloadGstr2b', { gstin: '27AAACR5055K1Z7', retPeriod: '102025' }, 'replay-gstr2b');
+  await g2b.result();
+  await save('gstr2b-3-files', g2b.workflowId);
+
+  const irn = await h.start('getIrnDetails', { gstin: '29HJKPS9689A8Z4', irns: ['11f8ef701fe294d4a14aad0b12457e62775d0fdc41a0acf05b74fbb2ddc47acb', 'b'.repeat(64)] }, 'replay-irn');
+  await irn.result();
+  await save('irn-2', irn.workflowId);
+
+  // failed task resubmitted + GSTN session refreshed
+  await h.admin.failNextTasks(1);
+  await h.admin.expireSessions(['33GSPTN0792G1Z4']);
+  const retry = await h.start('downloadImsInvoices', { gstin: '33GSPTN0792G1Z4', section: 'ECOM' }, 'replay-ims-resubmit');
+  await retry.result();
+  await save('ims-session-refresh-and-resubmit', retry.workflowId);
+
+  // a bad input
+  const bad = await h.start('downloadGstr2b', { gstin: 'bad', retPeriod: '032020' }, 'replay-bad-input');
+  await bad.result().catch(() => undefined);
+  await waitFor(async () => (await bad.describe()).status.name === 'FAILED', 'failure recorded');
+  await save('gstr2b-bad-input', bad.workflowId);
+});

@@ -4,14 +4,18 @@
  *   - Temporal dev server on 127.0.0.1:7233, Web UI on 8233, history in <repo>/.temporal/dev.db (survives restarts);
  *     or, with TEMPORAL_ADDRESS set, that server (nothing started).
  *   - The EAS sandbox on SANDBOX_PORT (default 4010), every GSTIN with a live GSTN session (SANDBOX_SESSIONS).
- *   - [the worker — see WORKER below]
+ *   - The worker for the gst-downloads task queue (DATA_DIR, default ./data), pointed at the sandbox.
  *
+ * TEMPORAL_PORT / TEMPORAL_UI_PORT / TEMPORAL_DB_FILE move the dev server (defaults 7233 / 8233 / .temporal/dev.db).
  * Ctrl-C (SIGINT) or SIGTERM stops everything in reverse order of starting.
  */
-import { join } from 'node:path';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { join, relative } from 'node:path';
 import { SANDBOX_PORT_DEFAULT } from '../eas/contract';
 import { startSandbox } from '../sandbox/server';
-import { findRepoRoot, provisionTemporal } from './temporal-server';
+import { describeConfig, workerConfigFromEnv } from '../worker/config';
+import { createDownloadWorker } from '../worker/worker';
+import { ensureTemporalBinary, findRepoRoot, provisionTemporal } from './temporal-server';
 
 type Stop = { name: string; stop: () => Promise<void> };
 
@@ -66,10 +70,11 @@ async function main(): Promise<void> {
 
   try {
     // --- Temporal -------------------------------------------------------------------------------
+    const port = numberFromEnv('TEMPORAL_PORT', env.TEMPORAL_PORT) ?? 7233;
     const temporal = await provisionTemporal({
-      port: 7233,
-      uiPort: 8233,
-      dbFile: join(root, '.temporal', 'dev.db'),
+      port,
+      uiPort: numberFromEnv('TEMPORAL_UI_PORT', env.TEMPORAL_UI_PORT) ?? port + 1000,
+      dbFile: env.TEMPORAL_DB_FILE || join(root, '.temporal', 'dev.db'),
       // Own process group: a terminal Ctrl-C reaches only us, and the server is stopped last (after the worker).
       detached: true,
       // The server's own lines (warn level); its noise while shutting down is dropped.
@@ -89,19 +94,39 @@ async function main(): Promise<void> {
     });
     stops.push({ name: 'sandbox', stop: sandbox.close });
 
-    // --- WORKER ---------------------------------------------------------------------------------
-    // The worker milestone starts the worker HERE, against `temporal.address` / `temporal.namespace`, on
-    // TEMPORAL_TASK_QUEUE (default gst-downloads), and pushes its shutdown onto `stops` so it is stopped FIRST:
-    //   const worker = await startWorker({ address: temporal.address, namespace: temporal.namespace, … });
-    //   stops.push({ name: 'worker', stop: () => worker.shutdown() });
-    // ---------------------------------------------------------------------------------------------
+    // --- worker -----------------------------------------------------------------------------------
+    // Our own signal handlers stop everything in order, so the SDK runtime must not install its own.
+    Runtime.install({ shutdownSignals: [] });
+    env.EAS_BASE_URL ??= sandbox.url;
+    const config = { ...workerConfigFromEnv(env), address: temporal.address, namespace: temporal.namespace };
+    const connection = await NativeConnection.connect({ address: temporal.address });
+    const worker = await createDownloadWorker({ connection, config });
+    const running = worker.run();
+    stops.push({
+      name: 'worker',
+      stop: async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+      },
+    });
+    console.log(`worker: ${JSON.stringify(describeConfig(config))}`);
 
+    const binary = relative(process.cwd(), await ensureTemporalBinary().catch(() => 'temporal')) || 'temporal';
+    const example = JSON.stringify({ gstin: '29HJKPS9689A8Z4', section: 'B2B' });
     console.log('');
     console.log(`Temporal:  ${temporal.address} (namespace ${temporal.namespace})`);
     if (temporal.uiUrl) console.log(`Web UI:    ${temporal.uiUrl}`);
     console.log(`Sandbox:   ${sandbox.url}`);
-    console.log(`GSTIN_CHECKSUM=${env.GSTIN_CHECKSUM}`);
-    console.log('Ctrl-C stops everything.');
+    console.log(`Downloads: ${config.dataDir} (GSTIN_CHECKSUM=${env.GSTIN_CHECKSUM})`);
+    console.log('');
+    console.log('Start a download (IMS invoices of the sample GSTIN) from another terminal:');
+    console.log(
+      `  ${binary} workflow start --address ${temporal.address} --namespace ${temporal.namespace} --task-queue ${config.taskQueue} ` +
+        `--type downloadImsInvoices --workflow-id ims-demo-${Date.now()} --input '${example}'`,
+    );
+    console.log('');
+    console.log('Ready. Ctrl-C stops everything.');
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     await shutdown('start failed', 1);

@@ -12,7 +12,8 @@ import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/sto
 import type { DownloadConfig } from '../workflows/config';
 import { MAX_SUMMARY_FILES } from '../workflows/config';
 import { corrupt, mapErrors, taskFailed } from './errors';
-import { einvoiceFileRecords, gstr2bRecords, imsPageRecords } from './records';
+import { countRecordsInFile } from './json-count';
+import { gstr2bRecords, imsPageRecords } from './records';
 import { ZipCorruptError, ZipReader } from './zip-reader';
 
 export interface ActivityDeps {
@@ -134,7 +135,9 @@ export function createActivities({ eas, store, config }: ActivityDeps) {
             }
             const tmp = await store.tempPath(loc, entry.data);
             await zip.extractTo(entry.data, tmp);
-            const records = einvoiceFileRecords(JSON.parse(await readFile(tmp, 'utf8')));
+            const records = await countRecordsInFile(tmp).catch((e: Error) => {
+              throw new ZipCorruptError(`${entry.data}: ${e.message}`);
+            });
             files.push(await store.adoptFile(loc, entry.data, tmp, records));
             heartbeat(entry.data);
           }

@@ -24,12 +24,3 @@ export function gstr2bRecords(docdata: unknown): number {
   walk(docdata);
   return n;
 }
-
-/** An e-invoice file-N.json: an array of records (or an object of arrays). */
-export function einvoiceFileRecords(parsed: unknown): number {
-  if (Array.isArray(parsed)) return parsed.length;
-  if (parsed && typeof parsed === 'object') {
-    return Object.values(parsed).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : 0), 0);
-  }
-  return 0;
-}

@@ -5,7 +5,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  defineQuery,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -20,10 +19,11 @@ import { InvalidInputError, type ValidationOptions } from '../eas/validation';
 import type { DownloadLocation } from '../store/store';
 import { pollDelayMs } from './backoff';
 import type { DownloadConfig } from './config';
+import { progressQuery } from './messages';
 import { GstDownloadKind, GstGstin, GstPagesDone, GstPagesTotal, GstReturnPeriod, GstStage } from './search-attributes';
 import type { AsyncResume, DownloadKind, Progress, Stage } from './types';
 
-export const progressQuery = defineQuery<Progress>('progress');
+export { progressQuery } from './messages';
 
 /** The worker's tunables, read once per run through a local activity (recorded, so replays agree). */
 export async function loadConfig(): Promise<DownloadConfig> {

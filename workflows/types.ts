@@ -38,6 +38,9 @@ export interface Progress {
   /** Runs of this download (continue-as-new increments it). */
   run: number;
   lastError?: string;
+  /** While AWAITING_OTP: the OTP request the taxpayer received (not a secret; the OTP is), and since when. */
+  otpRequestId?: string;
+  awaitingOtpSince?: string;
 }
 
 /** Carried through continue-as-new for async downloads. */

@@ -1,0 +1,59 @@
+/**
+ * GSTN session recovery from outside Temporal: request an OTP, and verify it with EAS directly, then tell
+ * every download of that GSTIN that waits in AWAITING_OTP. The OTP itself never enters Temporal.
+ */
+import type { Client } from '@temporalio/client';
+import type { EasClient } from '../eas/client';
+import { validateGstin } from '../eas/validation';
+import { gstnSessionRestoredSignal, OTP_FORMAT, progressQuery } from '../workflows/messages';
+
+/** Running downloads of a GSTIN that wait for an OTP (a visibility query: eventually consistent). */
+export async function findAwaitingOtp(client: Client, gstin: string): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `GstGstin = "${gstin}" AND GstStage = "AWAITING_OTP" AND ExecutionStatus = "Running"`;
+  for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+  return ids;
+}
+
+/** Asks GSTN (through EAS) to send the taxpayer an OTP; returns the request id to verify it with. */
+export async function requestOtp(eas: EasClient, gstin: string): Promise<string> {
+  return eas.requestOtp(validateGstin(gstin, 'gstin', 'off'));
+}
+
+export interface VerifyResult {
+  otpRequestId: string;
+  /** Workflow ids that were told the session is back. */
+  signalled: string[];
+}
+
+/**
+ * Verifies `otp` with EAS (for `otpRequestId`, or the request a waiting download made), then signals
+ * `gstnSessionRestored` to every waiting download of the GSTIN. A wrong OTP throws the EAS error
+ * (kind `invalid-otp`) and signals nothing.
+ */
+export async function verifyOtpAndResume(
+  client: Client,
+  eas: EasClient,
+  gstinRaw: string,
+  otp: string,
+  opts: { otpRequestId?: string } = {},
+): Promise<VerifyResult> {
+  const gstin = validateGstin(gstinRaw, 'gstin', 'off');
+  if (!OTP_FORMAT.test(otp)) throw new Error('otp: must be 6 digits');
+  const waiting = await findAwaitingOtp(client, gstin);
+  let otpRequestId = opts.otpRequestId;
+  for (const id of waiting) {
+    if (otpRequestId) break;
+    otpRequestId = (await client.workflow.getHandle(id).query(progressQuery).catch(() => undefined))?.otpRequestId;
+  }
+  if (!otpRequestId) {
+    throw new Error(`no OTP request is known for ${gstin}: run "gst-download session request-otp --gstin ${gstin}" first`);
+  }
+  await eas.verifyOtp(gstin, otpRequestId, otp);
+  const signalled: string[] = [];
+  for (const id of waiting) {
+    await client.workflow.getHandle(id).signal(gstnSessionRestoredSignal, { gstin });
+    signalled.push(id);
+  }
+  return { otpRequestId, signalled };
+}

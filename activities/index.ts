@@ -134,11 +134,16 @@ export function createActivities({ eas, store, config }: ActivityDeps) {
               continue;
             }
             const tmp = await store.tempPath(loc, entry.data);
-            await zip.extractTo(entry.data, tmp);
-            const records = await countRecordsInFile(tmp).catch((e: Error) => {
-              throw new ZipCorruptError(`${entry.data}: ${e.message}`);
-            });
-            files.push(await store.adoptFile(loc, entry.data, tmp, records));
+            try {
+              await zip.extractTo(entry.data, tmp);
+              const records = await countRecordsInFile(tmp).catch((e: Error) => {
+                throw new ZipCorruptError(`${entry.data}: ${e.message}`);
+              });
+              files.push(await store.adoptFile(loc, entry.data, tmp, records));
+            } catch (e) {
+              await rm(tmp, { force: true });
+              throw e;
+            }
             heartbeat(entry.data);
           }
           zip.close();

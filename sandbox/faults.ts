@@ -10,11 +10,15 @@ export interface FaultDecision {
   retryAfterSeconds: number;
   truncate: boolean;
   corruptZip: boolean;
+  expireTasks: boolean;
+  expireTokens: boolean;
+  expireSessions: boolean;
   fired: FaultKind[];
 }
 
 interface ActiveRule extends FaultRule {
   left?: number;
+  skip: number;
 }
 
 const TERMINAL = new Set<FaultKind>(['http500', 'gstnDown', 'rateLimit', 'reset']);
@@ -26,7 +30,7 @@ export function ruleProblem(v: unknown): string | undefined {
   if (f.route !== '*' && !isRouteName(f.route)) return `route must be '*' or one of ${ROUTE_NAMES.join(', ')}`;
   if (!(FAULT_KINDS as readonly unknown[]).includes(f.kind)) return `kind must be one of ${FAULT_KINDS.join(', ')}`;
   if (f.rate !== undefined && (typeof f.rate !== 'number' || f.rate < 0 || f.rate > 1)) return 'rate must be a number in 0..1';
-  for (const k of ['next', 'retryAfterSeconds', 'latencyMs']) {
+  for (const k of ['next', 'after', 'retryAfterSeconds', 'latencyMs']) {
     if (f[k] !== undefined && (typeof f[k] !== 'number' || !Number.isInteger(f[k]) || (f[k] as number) < 0)) {
       return `${k} must be a non-negative integer`;
     }
@@ -44,11 +48,16 @@ export class Faults {
   }
 
   add(rules: FaultRule[]): void {
-    for (const rule of rules) this.rules.push({ ...rule, left: rule.next });
+    for (const rule of rules) this.rules.push({ ...rule, left: rule.next, skip: rule.after ?? 0 });
   }
 
   list(): FaultRule[] {
-    return this.rules.map(({ left, ...rule }) => (left === undefined ? rule : { ...rule, next: left }));
+    return this.rules.map(({ left, skip, ...rule }) => {
+      const out: FaultRule = left === undefined ? rule : { ...rule, next: left };
+      if (skip > 0) out.after = skip;
+      else delete out.after;
+      return out;
+    });
   }
 
   /** Clears the rules and restarts the random sequence. */
@@ -58,7 +67,7 @@ export class Faults {
   }
 
   decide(route: RouteName): FaultDecision {
-    const d: FaultDecision = { latencyMs: 0, retryAfterSeconds: 1, truncate: false, corruptZip: false, fired: [] };
+    const d: FaultDecision = { latencyMs: 0, retryAfterSeconds: 1, truncate: false, corruptZip: false, expireTasks: false, expireTokens: false, expireSessions: false, fired: [] };
     for (const rule of this.rules) {
       if (rule.route !== '*' && rule.route !== route) continue;
       if (rule.kind === 'corruptZip' && route !== 'taskDownload') continue;
@@ -75,6 +84,11 @@ export class Faults {
         case 'corruptZip':
           d.corruptZip = true;
           break;
+        case 'expireTasks':
+        case 'expireTokens':
+        case 'expireSessions':
+          d[rule.kind] = true;
+          break;
         default:
           d.terminal = rule.kind as FaultDecision['terminal'];
           if (rule.kind === 'rateLimit') d.retryAfterSeconds = rule.retryAfterSeconds ?? 1;
@@ -85,6 +99,10 @@ export class Faults {
   }
 
   private fires(rule: ActiveRule): boolean {
+    if (rule.skip > 0) {
+      rule.skip--;
+      return false;
+    }
     if (rule.left !== undefined) {
       if (rule.left <= 0) return false;
       rule.left--;

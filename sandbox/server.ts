@@ -123,6 +123,9 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     const d = faults.decide(m.name);
     if (d.fired.length) entry.fault = d.fired[0];
     if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
+    if (d.expireTasks) tasks.expire();
+    if (d.expireTokens) tokens.expireAll();
+    if (d.expireSessions && gstin) sessions.lapse([gstin]);
     if (d.terminal === 'reset') {
       req.socket.destroy();
       return finish(0);

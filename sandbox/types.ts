@@ -41,6 +41,9 @@ export const FAULT_KINDS = [
   'latency', // the answer is delayed by latencyMs
   'truncate', // half the body is sent, then the response ends
   'corruptZip', // the ZIP's end-of-central-directory record is zeroed (download route only)
+  'expireTasks', // every task's result is gone (as after retention) before the call is answered
+  'expireTokens', // every EAS token expires before the call is answered (so this call gets err-expired-token)
+  'expireSessions', // the calling GSTIN's GSTN session lapses (refreshable) before the call is answered
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -52,6 +55,8 @@ export interface FaultRule {
   rate?: number;
   /** Fire on the next N calls of the route, then retire. */
   next?: number;
+  /** Let the first N matching calls through untouched before the rule can fire. */
+  after?: number;
   /** rateLimit: the Retry-After value in seconds (default 1). */
   retryAfterSeconds?: number;
   /** latency: added delay in ms (default 500). */

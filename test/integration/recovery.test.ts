@@ -5,8 +5,8 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { DownloadSummary, Progress } from '../../workflows/types';
-import { Harness, waitFor } from './harness';
+import type { DownloadSummary } from '../../workflows/types';
+import { Harness } from './harness';
 
 jest.setTimeout(180_000);
 
@@ -22,7 +22,6 @@ beforeEach(async () => {
   await h.admin.config({ taskSeconds: 0.5, taskPolls: null });
 });
 
-const progress = (id: string) => h.client.workflow.getHandle(id).query<Progress>('progress');
 
 async function expectTruth(summary: DownloadSummary, kind: 'ims' | 'gstr2b' | 'einvoice', params: Record<string, string>) {
   const truth = await h.admin.truth(kind, params);
@@ -51,12 +50,10 @@ test('a task that needs several status checks is polled with durable timers unti
 test('EAS token expiry in the middle of a download: the client refreshes and the download completes', async () => {
   const gstin = '27AAACR5055K1Z7';
   await h.admin.config({ gstins: { [gstin]: { imsRecords: 60, imsPageSize: 4 } } });
-  await h.admin.addFaults({ route: 'taskPage', kind: 'latency', rate: 1, latencyMs: 60 });
+  // Three pages come down, then every token expires as the fourth is asked for.
+  await h.admin.addFaults({ route: 'taskPage', kind: 'expireTokens', after: 3, next: 1 });
   const input = { gstin, section: 'B2BA' };
-  const handle = await h.start('downloadImsInvoices', input);
-  await waitFor(async () => (await progress(handle.workflowId)).pagesDone >= 3, 'three pages');
-  await h.admin.expireTokens();
-  const summary = (await handle.result()) as DownloadSummary;
+  const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
   await expectTruth(summary, 'ims', input);
   const req = await h.admin.requests();
   expect(req.byRoute.taskPage!.byStatus['403']).toBeGreaterThanOrEqual(1);
@@ -66,10 +63,9 @@ test('EAS token expiry in the middle of a download: the client refreshes and the
 test('GSTN session expiry in the middle of a multi-file GSTR-2B: refreshGstnSession runs and the files complete', async () => {
   const gstin = '29AAACW4202F1ZM';
   await h.admin.config({ gstins: { [gstin]: { gstr2bRecords: 200, gstr2bDocsPerFile: 20 } } });
-  await h.admin.addFaults({ route: 'gstr2b', kind: 'latency', rate: 1, latencyMs: 80 });
+  // Two files come down, then the GSTN session lapses as the third is asked for.
+  await h.admin.addFaults({ route: 'gstr2b', kind: 'expireSessions', after: 2, next: 1 });
   const handle = await h.start('downloadGstr2b', { gstin, retPeriod: '112025' });
-  await waitFor(async () => (await progress(handle.workflowId)).pagesDone >= 2, 'two files');
-  await h.admin.expireSessions([gstin]);
   const summary = (await handle.result()) as DownloadSummary;
   await expectTruth(summary, 'gstr2b', { gstin, rtnprd: '112025' });
   const req = await h.admin.requests();
@@ -142,12 +138,10 @@ test('a task that keeps failing fails the download after a bounded number of sub
 test('a result that expired mid-download (404) makes the workflow submit the job again', async () => {
   const gstin = '27GSPMH1881G1ZH';
   await h.admin.config({ gstins: { [gstin]: { imsRecords: 40, imsPageSize: 4 } } });
-  await h.admin.addFaults({ route: 'taskPage', kind: 'latency', rate: 1, latencyMs: 60 });
+  // Two pages come down, then the task's result is gone when the third is asked for.
+  await h.admin.addFaults({ route: 'taskPage', kind: 'expireTasks', after: 2, next: 1 });
   const input = { gstin, section: 'B2BDNA' };
-  const handle = await h.start('downloadImsInvoices', input);
-  await waitFor(async () => (await progress(handle.workflowId)).pagesDone >= 2, 'two pages');
-  await h.admin.expireTasks();
-  const summary = (await handle.result()) as DownloadSummary;
+  const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
   expect(summary.submissions).toBe(2);
   await expectTruth(summary, 'ims', input);
   expect((await h.admin.requests()).byRoute.taskPage!.byStatus['404']).toBeGreaterThanOrEqual(1);
@@ -156,10 +150,9 @@ test('a result that expired mid-download (404) makes the workflow submit the job
 test('an e-invoice task whose result expired while polling is submitted again', async () => {
   await h.admin.config({ taskPolls: 4 });
   const input = { gstin: '33GSPTN0791G1Z5', retPeriod: '032025', supplyType: 'B2B', recipientGstin: '33GSPTN0791G1Z5' };
-  const handle = await h.start('downloadEinvoices', input);
-  await waitFor(async () => (await progress(handle.workflowId)).polls >= 1, 'a first status check');
-  await h.admin.expireTasks();
-  const summary = (await handle.result()) as DownloadSummary;
+  // The first status check answers processing; the result is gone by the second.
+  await h.admin.addFaults({ route: 'taskStatus', kind: 'expireTasks', after: 1, next: 1 });
+  const summary = (await (await h.start('downloadEinvoices', input)).result()) as DownloadSummary;
   expect(summary.submissions).toBe(2);
   await expectTruth(summary, 'einvoice', input);
 });

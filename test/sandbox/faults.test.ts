@@ -106,6 +106,25 @@ describe('body faults', () => {
   });
 });
 
+describe('faults that wait their turn', () => {
+  it('after: N lets the first N calls through, then the rule fires', async () => {
+    await h.admin.addFaults({ route: 'irnDetails', kind: 'http500', after: 2, next: 1 });
+    expect((await h.admin.faults()).faults).toEqual([{ route: 'irnDetails', kind: 'http500', after: 2, next: 1 }]);
+    const statuses = [(await irn()).status, (await irn()).status, (await irn()).status, (await irn()).status];
+    expect(statuses).toEqual([200, 200, 500, 200]);
+  });
+
+  it('expireTasks makes a finished task answer 404 from that call on', async () => {
+    const body = { retPeriod: '062024', supplyType: 'B2B', gstin: GSTIN_A, supplierGstin: GSTIN_A, recipientGstin: null };
+    const id = (await eas(h.url, token, ROUTES.einvoiceDownload, { gstin: GSTIN_A, body })).json.data['task-id'];
+    await waitTask(h.url, token, id);
+    await h.admin.addFaults({ route: 'taskStatus', kind: 'expireTasks', after: 1, next: 1 });
+    expect((await eas(h.url, token, ROUTES.taskStatus(id))).status).toBe(200);
+    expect((await eas(h.url, token, ROUTES.taskStatus(id))).status).toBe(404);
+    expect((await eas(h.url, token, ROUTES.taskDownload(id), { headers: { accept: 'application/zip' } })).status).toBe(404);
+  });
+});
+
 describe('error rates', () => {
   async function pattern(seed: number, rule: FaultRule): Promise<number[]> {
     const s = await start({ sessions: 'all', seed, faults: [rule] });

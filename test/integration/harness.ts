@@ -82,14 +82,18 @@ export class Harness {
     readonly taskQueue: string,
     readonly dataDir: string,
     readonly download: DownloadConfig,
+    readonly address: string,
   ) {
     this.admin = new SandboxAdmin(sandbox.url);
     this.store = new FileStore(dataDir);
   }
 
-  static async create(opts: { sandbox?: Partial<SandboxOptions>; download?: Partial<DownloadConfig> } = {}): Promise<Harness> {
+  /** `address`: another Temporal server than the run's (e.g. a dev server with the Web UI); default TEMPORAL_ADDRESS. */
+  static async create(
+    opts: { sandbox?: Partial<SandboxOptions>; download?: Partial<DownloadConfig>; address?: string } = {},
+  ): Promise<Harness> {
     quietRuntime();
-    const address = process.env.TEMPORAL_ADDRESS;
+    const address = opts.address ?? process.env.TEMPORAL_ADDRESS;
     if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run through jest (global setup starts the server)');
     const sandbox = await startSandbox({ port: 0, sessions: 'all', taskSeconds: 0.5, ...opts.sandbox });
     const connection = await Connection.connect({ address });
@@ -98,12 +102,12 @@ export class Harness {
     const native = await NativeConnection.connect({ address });
     const dataDir = await mkdtemp(path.join(tmpdir(), 'gst-data-'));
     const taskQueue = `it-${process.pid}-${Date.now()}-${Harness.counter++}`;
-    return new Harness(sandbox, connection, client, native, taskQueue, dataDir, fastDownloadConfig(opts.download));
+    return new Harness(sandbox, connection, client, native, taskQueue, dataDir, fastDownloadConfig(opts.download), address);
   }
 
   workerConfig(download: Partial<DownloadConfig> = {}): WorkerConfig {
     return {
-      address: process.env.TEMPORAL_ADDRESS!,
+      address: this.address,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: this.taskQueue,
       dataDir: this.dataDir,

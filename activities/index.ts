@@ -91,6 +91,31 @@ export function createActivities({ eas, store, config }: ActivityDeps) {
       log.info('GSTN session refreshed', { gstin });
     },
 
+    /** Asks GSTN to send the taxpayer an OTP; returns the request id (not a secret). */
+    async requestGstnOtp(gstin: string): Promise<string> {
+      const id = await mapErrors(() => eas.requestOtp(gstin));
+      log.info('GSTN OTP requested', { gstin, otpRequestId: id });
+      return id;
+    },
+
+    /** Verifies an OTP (the `provideOtp` update path). A wrong OTP fails, non-retryable (InvalidOtp). */
+    async verifyGstnOtp(gstin: string, otpRequestId: string, otp: string): Promise<void> {
+      await mapErrors(() => eas.verifyOtp(gstin, otpRequestId, otp));
+      log.info('GSTN OTP verified; session restored', { gstin, otpRequestId });
+    },
+
+    /** The cheap check while waiting for an OTP: is there a live (refreshable) session again? */
+    async checkGstnSession(gstin: string): Promise<boolean> {
+      try {
+        await mapErrors(() => eas.refreshSession(gstin));
+        return true;
+      } catch (e) {
+        const type = (e as { type?: string }).type;
+        if (type === 'GstnSessionEnded' || type === 'GstnSessionExpired') return false;
+        throw e;
+      }
+    },
+
     async submitEinvoice(input: EinvoiceInput): Promise<string> {
       return mapErrors(() => eas.submitEinvoiceDownload(input));
     },

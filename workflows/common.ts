@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -21,9 +22,11 @@ import { pollDelayMs } from './backoff';
 import type { DownloadConfig } from './config';
 import { progressQuery } from './messages';
 import { GstDownloadKind, GstGstin, GstPagesDone, GstPagesTotal, GstReturnPeriod, GstStage } from './search-attributes';
+import type { SessionGuard } from './session';
 import type { AsyncResume, DownloadKind, Progress, Stage } from './types';
 
 export { progressQuery } from './messages';
+export { SessionGuard } from './session';
 
 /** The worker's tunables, read once per run through a local activity (recorded, so replays agree). */
 export async function loadConfig(): Promise<DownloadConfig> {
@@ -88,9 +91,9 @@ export class Tracker {
 
   constructor(
     private readonly cfg: DownloadConfig,
-    kind: DownloadKind,
-    gstin: string,
-    retPeriod: string | undefined,
+    private readonly kind: DownloadKind,
+    private readonly gstin: string,
+    private readonly retPeriod: string | undefined,
     resume?: Partial<AsyncResume>,
   ) {
     this.progress = {
@@ -109,6 +112,30 @@ export class Tracker {
     ];
     if (retPeriod) pairs.push({ key: GstReturnPeriod, value: retPeriod });
     upsertSearchAttributes(pairs);
+    this.details();
+  }
+
+  /**
+   * The Web UI's "current details" (markdown; not a history event, so it may change as often as progress does).
+   */
+  details(): void {
+    const p = this.progress;
+    const lines = [`**${this.kind}** ${this.gstin}${this.retPeriod ? ` · period ${this.retPeriod}` : ''} · stage **${p.stage}**`];
+    const parts: string[] = [];
+    if (p.taskId) parts.push(`task ${p.taskId}`);
+    if (p.pagesTotal !== undefined) parts.push(`${p.pagesDone}/${p.pagesTotal} ${this.kind === 'gstr2b' ? 'files' : 'pages'}`);
+    if (p.polls) parts.push(`${p.polls} status checks`);
+    if (p.submissions > 1) parts.push(`${p.submissions} submissions`);
+    if (p.run > 1) parts.push(`run ${p.run}`);
+    if (p.nextPollAt) parts.push(`next check ${p.nextPollAt}`);
+    if (parts.length) lines.push(parts.join(' · '));
+    if (p.stage === 'AWAITING_OTP') {
+      lines.push(
+        `Waiting since ${p.awaitingOtpSince} for the taxpayer's OTP (request ${p.otpRequestId}). ` +
+          `Run \`gst-download session verify-otp --gstin ${this.gstin} --otp <6 digits>\`.`,
+      );
+    } else if (p.lastError) lines.push(`last error: ${p.lastError}`);
+    setCurrentDetails(lines.join('\n\n'));
   }
 
   stage(stage: Stage): void {
@@ -116,6 +143,7 @@ export class Tracker {
     this.stageUpserted = true;
     this.progress.stage = stage;
     upsertSearchAttributes([{ key: GstStage, value: stage }]);
+    this.details();
   }
 
   /** Runs the download; on failure records the error and sets stage FAILED before rethrowing. */
@@ -132,6 +160,7 @@ export class Tracker {
   pagesTotal(n: number): void {
     this.progress.pagesTotal = n;
     upsertSearchAttributes([{ key: GstPagesTotal, value: n }]);
+    this.details();
   }
 
   pageDone(): void {
@@ -141,62 +170,7 @@ export class Tracker {
       this.lastPagesUpsert = done;
       upsertSearchAttributes([{ key: GstPagesDone, value: done }]);
     }
-  }
-}
-
-/**
- * Runs a step; when it fails because the GSTIN has no live GSTN session, refreshes the session (one refresh
- * at a time per workflow, shared by concurrent steps) and runs the step again, at most maxSessionRefreshes times.
- * A session that cannot be refreshed fails the download with a readable, non-retryable error.
- */
-export class SessionGuard {
-  private refreshing: Promise<void> | undefined;
-  private refreshes = 0;
-
-  constructor(
-    private readonly gstin: string,
-    private readonly cfg: DownloadConfig,
-    private readonly acts: Proxies,
-    private readonly tracker: Tracker,
-  ) {}
-
-  async run<T>(step: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await step();
-      } catch (e) {
-        if (failureType(e) !== 'GstnSessionExpired') throw e;
-        if (this.refreshes >= this.cfg.maxSessionRefreshes) {
-          throw ApplicationFailure.create({
-            message: `GSTN session for ${this.gstin} is refused even after ${this.refreshes} refreshes: ${failureMessage(e)}`,
-            type: 'GstnSessionEnded',
-            nonRetryable: true,
-          });
-        }
-        await this.refresh();
-      }
-    }
-  }
-
-  private refresh(): Promise<void> {
-    if (!this.refreshing) {
-      this.refreshes++;
-      this.refreshing = this.acts.short
-        .refreshGstnSession(this.gstin)
-        .catch((e) => {
-          if (failureType(e) === 'GstnSessionEnded') {
-            this.tracker.progress.lastError = failureMessage(e);
-            throw ApplicationFailure.create({
-              message: `GSTN session for ${this.gstin} has ended and cannot be refreshed; verify a new OTP for this GSTIN (${failureMessage(e)})`,
-              type: 'GstnSessionEnded',
-              nonRetryable: true,
-            });
-          }
-          throw e;
-        })
-        .finally(() => (this.refreshing = undefined));
-    }
-    return this.refreshing;
+    this.details();
   }
 }
 
@@ -230,11 +204,13 @@ export async function pollTask(
     }
     const delay = Math.min(pollDelayMs(cfg.poll, state.polls, state.taskId), left);
     tracker.progress.nextPollAt = new Date(Date.now() + delay).toISOString();
+    tracker.details();
     await sleep(delay);
     const s = await guard.run(() => acts.short.checkTask(state.taskId));
     state.polls++;
     tracker.progress.polls = state.polls;
     tracker.progress.nextPollAt = undefined;
+    tracker.details();
     if (s.status === 'completed') return { status: 'completed' };
     if (s.status === 'failed') return { status: 'failed', error: s.error };
     if (shouldContinueAsNew(cfg)) return { status: 'continue' };

@@ -19,6 +19,16 @@ export interface PollConfig {
   deadlineMs: number;
 }
 
+/** Waiting for an OTP when the GSTN session has ended (stage AWAITING_OTP). */
+export interface OtpConfig {
+  /** Give up (fail the download, readable) after this long without a session. */
+  waitMs: number;
+  /** The first cheap session check comes this long after asking for the OTP; each next one waits twice as long… */
+  checkInitialMs: number;
+  /** …up to this. */
+  checkMaxMs: number;
+}
+
 export interface DownloadConfig {
   poll: PollConfig;
   /** Pages (IMS), files (GSTR-2B) or IRNs fetched at once. */
@@ -33,6 +43,7 @@ export interface DownloadConfig {
   continueAsNewEvents: number;
   /** Upsert GstPagesDone every this many pages (each upsert is a history event). */
   progressEvery: number;
+  otp: OtpConfig;
   /** `strict` checks the GSTIN check character as well as the format. */
   gstinChecksum: 'strict' | 'off';
   /** Activity timeouts and retry. */
@@ -58,6 +69,7 @@ export const DEFAULT_CONFIG: DownloadConfig = {
   maxSessionRefreshes: 3,
   continueAsNewEvents: 4000,
   progressEvery: 10,
+  otp: { waitMs: 72 * 60 * MINUTE, checkInitialMs: MINUTE, checkMaxMs: 60 * MINUTE },
   gstinChecksum: 'strict',
   activity: {
     shortTimeoutMs: MINUTE,

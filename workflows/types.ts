@@ -41,6 +41,9 @@ export interface Progress {
   /** While AWAITING_OTP: the OTP request the taxpayer received (not a secret; the OTP is), and since when. */
   otpRequestId?: string;
   awaitingOtpSince?: string;
+  /** OTP waits this run went through, and the time spent in them. */
+  otpWaits?: number;
+  otpWaitedMs?: number;
 }
 
 /** Carried through continue-as-new for async downloads. */

@@ -7,7 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
+import { EasClient } from '../../eas/client';
+import { SANDBOX_USER } from '../../eas/contract';
 import { ensureTemporalBinary } from '../../scripts/temporal-server';
+import { progressQuery, provideOtpUpdate } from '../../workflows/messages';
 import { Harness, waitFor } from './harness';
 
 const record = process.env.RECORD_HISTORIES === '1' ? test : test.skip;
@@ -64,4 +69,27 @@ record('record one history per workflow and path', async () => {
   await bad.result().catch(() => undefined);
   await waitFor(async () => (await bad.describe()).status.name === 'FAILED', 'failure recorded');
   await save('gstr2b-bad-input', bad.workflowId);
+});
+
+// RECORD_HISTORIES=1 npx jest record-histories -t otp  (records only these, leaving the files above as they are)
+record('record the AWAITING_OTP paths: resumed by signal, and by the provideOtp update', async () => {
+  const eas = new EasClient(h.workerConfig().eas);
+  const waiting = (handle: WorkflowHandle) =>
+    waitFor(async () => ((await handle.query(progressQuery)).stage === 'AWAITING_OTP' ? true : undefined), 'AWAITING_OTP');
+
+  await h.admin.endSessions(['29AAACW4202F1ZM']);
+  const bySignal = await h.start('downloadGstr2b', { gstin: '29AAACW4202F1ZM', retPeriod: '092025' }, 'replay-gstr2b-otp-signal');
+  await waiting(bySignal);
+  await waitFor(async () => ((await findAwaitingOtp(h.client, '29AAACW4202F1ZM')).length ? true : undefined), 'visible');
+  await verifyOtpAndResume(h.client, eas, '29AAACW4202F1ZM', SANDBOX_USER.otp);
+  await bySignal.result();
+  await save('gstr2b-otp-signal', bySignal.workflowId);
+
+  await h.admin.endSessions(['24AAACC1206D1ZM']);
+  const byUpdate = await h.start('downloadImsInvoices', { gstin: '24AAACC1206D1ZM', section: 'B2B' }, 'replay-ims-otp-update');
+  await waiting(byUpdate);
+  await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: '000000' }] }).catch(() => undefined);
+  await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: SANDBOX_USER.otp }] });
+  await byUpdate.result();
+  await save('ims-otp-update', byUpdate.workflowId);
 });

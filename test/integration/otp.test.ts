@@ -1,0 +1,145 @@
+/**
+ * When the GSTN session is gone for good: a download asks for an OTP, waits durably in AWAITING_OTP, and resumes
+ * when the session is back — by the verify-then-signal path (the OTP never enters Temporal), by the `provideOtp`
+ * update (wrong OTPs rejected, the download keeps waiting), or by noticing a session restored elsewhere. Without
+ * a session it fails, readable, after the configured wait.
+ */
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
+import { EasClient } from '../../eas/client';
+import { SANDBOX_USER } from '../../eas/contract';
+import { provideOtpUpdate, progressQuery } from '../../workflows/messages';
+import type { DownloadSummary } from '../../workflows/types';
+import { Harness, waitFor } from './harness';
+
+jest.setTimeout(180_000);
+
+const OTP = SANDBOX_USER.otp;
+let h: Harness;
+
+beforeAll(async () => {
+  h = await Harness.create({ download: { otp: { waitMs: 60_000, checkInitialMs: 60_000, checkMaxMs: 60_000 } } });
+  await h.startWorker();
+});
+afterAll(() => h?.close());
+beforeEach(() => h.admin.reset());
+
+async function expectTruth(summary: DownloadSummary, kind: 'ims' | 'gstr2b', params: Record<string, string>) {
+  const truth = await h.admin.truth(kind, params);
+  expect(summary.files.map((f) => [f.name, f.sha256])).toEqual(expect.arrayContaining(truth.files.map((t) => [t.name, t.sha256])));
+  expect(summary.records).toBe(truth.records);
+}
+
+/** A history as text with every payload decoded (payload bytes are base64 in the JSON form). */
+async function historyText(handle: WorkflowHandle): Promise<string> {
+  const json = JSON.stringify(await handle.fetchHistory());
+  const decoded: string[] = [];
+  JSON.parse(json, (key, value) => {
+    if (key === 'data' && typeof value === 'string') decoded.push(Buffer.from(value, 'base64').toString('utf8'));
+    return value;
+  });
+  return `${json}\n${decoded.join('\n')}`;
+}
+
+const awaitingOtp = (handle: WorkflowHandle) =>
+  waitFor(async () => {
+    const p = await handle.query(progressQuery);
+    return p.stage === 'AWAITING_OTP' && p.otpRequestId ? p : undefined;
+  }, `${handle.workflowId} in AWAITING_OTP`);
+
+test('verify-then-signal: one OTP resumes every waiting download of the GSTIN, and no history holds the OTP', async () => {
+  const gstin = '27AAACR5055K1Z7';
+  await h.admin.endSessions([gstin]);
+  const ims = { gstin, section: 'B2B' };
+  const gstr2b = { gstin, retPeriod: '102025' };
+  const a = await h.start('downloadImsInvoices', ims);
+  const b = await h.start('downloadGstr2b', gstr2b);
+  const pa = await awaitingOtp(a);
+  await awaitingOtp(b);
+  expect(pa.lastError).toMatch(/GSTN session .* has ended/);
+
+  // Both are found by the visibility query the CLI uses (eventually consistent).
+  const found = await waitFor(async () => {
+    const ids = await findAwaitingOtp(h.client, gstin);
+    return ids.length === 2 ? ids : undefined;
+  }, 'both downloads listed as AWAITING_OTP');
+  expect(found.sort()).toEqual([a.workflowId, b.workflowId].sort());
+
+  const eas = new EasClient(h.workerConfig().eas);
+  // A wrong OTP signals nobody and the downloads keep waiting.
+  await expect(verifyOtpAndResume(h.client, eas, gstin, '111111')).rejects.toThrow(/Invalid OTP|AUTH4033|otp/i);
+  expect((await a.query(progressQuery)).stage).toBe('AWAITING_OTP');
+
+  const r = await verifyOtpAndResume(h.client, eas, gstin, OTP);
+  expect(r.signalled.sort()).toEqual(found.sort());
+  await expectTruth((await a.result()) as DownloadSummary, 'ims', ims);
+  await expectTruth((await b.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '102025' });
+
+  for (const handle of [a, b]) {
+    const text = await historyText(handle);
+    expect(text).not.toContain(OTP);
+    expect(text).toContain('requestGstnOtp');
+    expect(text).not.toContain('verifyGstnOtp');
+    expect(text).toContain('gstnSessionRestored');
+    expect(text).toContain('"AWAITING_OTP"');
+  }
+  const finalProgress = await a.query(progressQuery);
+  expect(finalProgress).toMatchObject({ stage: 'DONE', otpWaits: 1 });
+  expect(finalProgress.otpRequestId).toBeUndefined();
+});
+
+test('provideOtp update: malformed and wrong OTPs are rejected while the download waits; the right one resumes it', async () => {
+  const gstin = '29AAACW4202F1ZM';
+  await h.admin.endSessions([gstin]);
+  const input = { gstin, section: 'B2BA' };
+  const handle = await h.start('downloadImsInvoices', input);
+  await awaitingOtp(handle);
+
+  const provide = (otp: string) => handle.executeUpdate(provideOtpUpdate, { args: [{ otp }] });
+  const malformed = await provide('12ab').catch((e) => e);
+  expect(malformed).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(String(malformed.cause?.message)).toMatch(/6 digits/);
+
+  const wrong = await provide('000000').catch((e) => e);
+  expect(wrong).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((wrong.cause as ApplicationFailure).type).toBe('InvalidOtp');
+  expect((await handle.query(progressQuery)).stage).toBe('AWAITING_OTP');
+
+  expect(await provide(OTP)).toEqual({ restored: true });
+  await expectTruth((await handle.result()) as DownloadSummary, 'ims', input);
+  // The validator rejected the malformed one before it was recorded; the accepted update keeps the OTP in history
+  // in clear (the README says so) — which also shows historyText would find an OTP that got in.
+  const text = await historyText(handle);
+  expect(text).not.toContain('12ab');
+  expect(text).toContain(`"otp":"${OTP}"`);
+});
+
+test('a session restored by other means is noticed by the periodic check', async () => {
+  await h.stopWorkers();
+  await h.startWorker({ otp: { waitMs: 60_000, checkInitialMs: 300, checkMaxMs: 1000 } });
+  const gstin = '33GSPTN0791G1Z5';
+  await h.admin.endSessions([gstin]);
+  const gstr2b = { gstin, retPeriod: '092025' };
+  const handle = await h.start('downloadGstr2b', gstr2b);
+  await awaitingOtp(handle);
+  await h.admin.openSessions([gstin]);
+  await expectTruth((await handle.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '092025' });
+  const names = ((await handle.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+  expect(names).toContain('checkGstnSession');
+});
+
+test('no OTP within the configured wait: the download fails, non-retryable, saying what to do', async () => {
+  await h.stopWorkers();
+  await h.startWorker({ otp: { waitMs: 2_000, checkInitialMs: 500, checkMaxMs: 500 } });
+  const gstin = '24AAACC1206D1ZM';
+  await h.admin.endSessions([gstin]);
+  const handle = await h.start('downloadImsInvoices', { gstin, section: 'ECOM' });
+  const err = await handle.result().catch((e) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = err.cause as ApplicationFailure;
+  expect(cause.type).toBe('GstnSessionEnded');
+  expect(cause.nonRetryable).toBe(true);
+  expect(cause.message).toMatch(/not restored within .* verify a new OTP/);
+  expect((await handle.query(progressQuery)).stage).toBe('FAILED');
+});

@@ -57,6 +57,9 @@ async function start<W extends Workflow>(
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: attrs,
+      // What the Web UI shows at the top of the download (fixed for its lifetime; no secrets in inputs).
+      staticSummary: summaryLine(type, input),
+      staticDetails: '```json\n' + JSON.stringify(input, null, 2) + '\n```',
     })) as WorkflowHandle<W>;
     return { handle, workflowId, existing: false };
   } catch (e) {
@@ -65,6 +68,24 @@ async function start<W extends Workflow>(
     }
     throw e;
   }
+}
+
+const TITLES: Record<string, string> = {
+  downloadEinvoices: 'E-invoices',
+  downloadImsInvoices: 'IMS invoices',
+  downloadGstr2b: 'GSTR-2B',
+  getIrnDetails: 'IRN details',
+};
+
+/** One line for the Web UI: what is downloaded, for whom, for when. */
+export function summaryLine(type: string, input: object): string {
+  const i = input as Record<string, unknown>;
+  const parts = [TITLES[type] ?? type, String(i.gstin ?? '')];
+  if (i.retPeriod) parts.push(`period ${String(i.retPeriod)}`);
+  if (i.supplyType) parts.push(String(i.supplyType));
+  if (i.section) parts.push(`section ${String(i.section)}${i.status ? `/${String(i.status)}` : ''}`);
+  if (Array.isArray(i.irns)) parts.push(`${i.irns.length} IRN${i.irns.length === 1 ? '' : 's'}`);
+  return parts.join(' · ');
 }
 
 function attributes(kind: string, gstin: string, retPeriod?: string): TypedSearchAttributes {

@@ -3,3 +3,4 @@ export { downloadEinvoices } from './einvoice';
 export { downloadImsInvoices } from './ims';
 export { downloadGstr2b } from './gstr2b';
 export { getIrnDetails } from './irn';
+export { syncReturnPeriod } from './sync';

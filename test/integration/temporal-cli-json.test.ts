@@ -210,7 +210,7 @@ suite('the plain temporal CLI with JSON input', () => {
     const id = `cli-unparsable-${RUN}`;
     const r = await temporal(['workflow', 'start', '--type', 'downloadGstr2b', '--task-queue', h.taskQueue, '--workflow-id', id, '--input', '{"gstin":']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/json|input/i);
+    expect(r.stderr).toMatch(/input #1 is not valid JSON/);
     const described = await temporal(['workflow', 'describe', '--workflow-id', id]);
     expect(described.code).not.toBe(0);
     expect(described.stderr).toMatch(/not found/i);

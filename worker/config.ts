@@ -47,6 +47,16 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       },
       concurrency: Math.max(1, num(env, 'GST_PAGE_CONCURRENCY', d.concurrency)),
       gstinChecksum: gstinChecksumFromEnv(env),
+      // How soon an activity on a dead worker is retried elsewhere (its start-to-close or heartbeat timeout).
+      activity: {
+        ...d.activity,
+        shortTimeoutMs: num(env, 'GST_ACTIVITY_SHORT_TIMEOUT_MS', d.activity.shortTimeoutMs),
+        pageTimeoutMs: num(env, 'GST_ACTIVITY_PAGE_TIMEOUT_MS', d.activity.pageTimeoutMs),
+        zipTimeoutMs: num(env, 'GST_ACTIVITY_ZIP_TIMEOUT_MS', d.activity.zipTimeoutMs),
+        heartbeatMs: num(env, 'GST_ACTIVITY_HEARTBEAT_MS', d.activity.heartbeatMs),
+        retryInitialMs: num(env, 'GST_RETRY_INITIAL_MS', d.activity.retryInitialMs),
+        retryMaxMs: num(env, 'GST_RETRY_MAX_MS', d.activity.retryMaxMs),
+      },
     },
     maxConcurrentActivities: num(env, 'WORKER_MAX_ACTIVITIES', 32),
     maxCachedWorkflows: num(env, 'WORKER_MAX_CACHED_WORKFLOWS', 200),

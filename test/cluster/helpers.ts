@@ -1,0 +1,114 @@
+/**
+ * Helpers for the PostgreSQL-backed cluster test: a lock so two `npm test` runs on one machine take turns with the
+ * one cluster (it listens on fixed ports, and the test restarts its server), whether the cluster can be built here,
+ * and worker PROCESSES (`node dist/worker/main.js`) with their output kept for a failure message.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { goBinary, postgresBinDir } from '../../scripts/cluster/lib';
+import type { ClusterSettings } from '../../scripts/cluster/settings';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (up to `timeoutMs`) for `.temporal/cluster/test.lock`; a lock whose pid is dead is taken over. */
+export async function lockCluster(s: ClusterSettings, timeoutMs: number): Promise<() => void> {
+  mkdirSync(s.paths.dir, { recursive: true });
+  const file = join(s.paths.dir, 'test.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number(readFileSync(file, 'utf8').trim() || 0);
+    if (!(holder > 0) || !alive(holder)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`the cluster is locked by pid ${holder} (${file}) for more than ${timeoutMs / 1000} s`);
+    await sleep(1000);
+  }
+}
+
+/** Why the cluster cannot be built on this machine (no Go, no PostgreSQL), or undefined when it can. */
+export function clusterPrerequisiteProblem(s: ClusterSettings): string | undefined {
+  try {
+    postgresBinDir(s);
+    goBinary();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+export interface WorkerProcess {
+  name: string;
+  pid: number;
+  /** The SDK's default worker identity, as it appears in workflow histories. */
+  identity: string;
+  child: ChildProcess;
+  /** Resolves with how the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the worker logged that it is serving its task queue. */
+  serving: Promise<void>;
+  /** The last lines the process printed. */
+  tail(lines?: number): string;
+}
+
+/** Starts `node dist/worker/main.js` with `env`; its output goes to `<logDir>/<name>.log` too. */
+export function spawnWorker(root: string, name: string, env: NodeJS.ProcessEnv, logDir: string): WorkerProcess {
+  const main = join(root, 'dist', 'worker', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm test does)`);
+  mkdirSync(logDir, { recursive: true });
+  const log = openSync(join(logDir, `${name}.log`), 'w');
+  const child = spawn(process.execPath, [main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`could not start worker ${name}`);
+  let output = '';
+  let onServing: () => void = () => undefined;
+  const serving = new Promise<void>((resolve) => (onServing = resolve));
+  const take = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+    writeSync(log, chunk);
+    if (output.includes('gst-download-worker: serving')) onServing();
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      closeSync(log);
+      resolve({ code, signal });
+    }),
+  );
+  const tail = (lines = 15) => output.trim().split('\n').slice(-lines).join('\n');
+  const servingOrExit = Promise.race([
+    serving,
+    exited.then(({ code, signal }) => {
+      throw new Error(`worker ${name} exited (${signal ?? `code ${code}`}) before serving:\n${tail()}`);
+    }),
+  ]);
+  return { name, pid: child.pid, identity: `${child.pid}@${hostname()}`, child, exited, serving: servingOrExit, tail };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`, unless it has exited. */
+export async function stopWorker(w: WorkerProcess, graceMs = 10_000): Promise<void> {
+  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
+  w.child.kill('SIGTERM');
+  const timer = setTimeout(() => w.child.kill('SIGKILL'), graceMs);
+  await w.exited;
+  clearTimeout(timer);
+}

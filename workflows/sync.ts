@@ -6,8 +6,9 @@
  * syncs the month it was meant for. See docs/schedules.md.
  */
 import {
-  ChildWorkflowFailure,
+  ActivityFailure,
   ApplicationFailure,
+  ChildWorkflowFailure,
   executeChild,
   isCancellation,
   upsertSearchAttributes,
@@ -297,7 +298,9 @@ async function runChild(spec: ChildSpec): Promise<SyncItem> {
   } catch (e) {
     if (isCancellation(e)) throw e;
     if (e instanceof WorkflowExecutionAlreadyStartedError) return { ...item, status: 'already-done' };
-    const cause = e instanceof ChildWorkflowFailure && e.cause ? e.cause : e;
+    // ChildWorkflowFailure → (ActivityFailure →) the failure that says what went wrong
+    let cause: unknown = e;
+    while ((cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) && cause.cause) cause = cause.cause;
     const error = cause instanceof Error ? cause.message : String(cause);
     const errorType = cause instanceof ApplicationFailure ? cause.type ?? undefined : cause instanceof Error ? cause.name : undefined;
     return { ...item, status: 'failed', error, ...(errorType ? { errorType } : {}) };

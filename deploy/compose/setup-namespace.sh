@@ -1,11 +1,11 @@
 #!/bin/sh
 # One-shot namespace and search-attribute setup for docker-compose.yml (service temporal-namespace, image
-# temporalio/admin-tools). Creates NAMESPACE unless it exists, then registers SEARCH_ATTRIBUTES ("Name=Type,...",
-# the TEMPORAL_SEARCH_ATTRIBUTES line of .env, which test/cluster/compose.test.ts keeps equal to
-# workflows/search-attributes.ts). Both commands leave what already exists alone, so this runs on every start.
+# temporalio/admin-tools). Creates NAMESPACE (retention NAMESPACE_RETENTION) unless it exists, then registers
+# SEARCH_ATTRIBUTES ("Name=Type,...", the TEMPORAL_SEARCH_ATTRIBUTES line of .env, which
+# test/cluster/compose.test.ts keeps equal to workflows/search-attributes.ts). Both commands leave what already exists alone, so this runs on every start.
 set -eu
 
-: "${TEMPORAL_ADDRESS:?}" "${NAMESPACE:?}" "${SEARCH_ATTRIBUTES:?}"
+: "${TEMPORAL_ADDRESS:?}" "${NAMESPACE:?}" "${NAMESPACE_RETENTION:?}" "${SEARCH_ATTRIBUTES:?}"
 
 # Retries a command for up to 2 minutes: the frontend answers before its namespace cache knows a new namespace.
 retry() {
@@ -27,7 +27,7 @@ retry "cluster health at ${TEMPORAL_ADDRESS}" temporal operator cluster health -
 if temporal operator namespace describe --address "${TEMPORAL_ADDRESS}" --namespace "${NAMESPACE}" >/dev/null 2>&1; then
   echo "temporal-namespace: namespace ${NAMESPACE} already exists"
 else
-  retry "namespace create ${NAMESPACE}" temporal operator namespace create --address "${TEMPORAL_ADDRESS}" --namespace "${NAMESPACE}"
+  retry "namespace create ${NAMESPACE}" temporal operator namespace create --address "${TEMPORAL_ADDRESS}" --namespace "${NAMESPACE}" --retention "${NAMESPACE_RETENTION}"
 fi
 
 # "GstGstin=Keyword,GstPagesTotal=Int" -> --name GstGstin --type Keyword --name GstPagesTotal --type Int

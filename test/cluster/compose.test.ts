@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureSchema } from '../../scripts/cluster/lib';
+import { ensureSchema, NAMESPACE_RETENTION_SECONDS } from '../../scripts/cluster/lib';
 import { loadClusterSettings, readDotEnv } from '../../scripts/cluster/settings';
 import { findRepoRoot, findTemporalBinary, searchAttributeCreateCommand, temporalVersion, whichOnPath } from '../../scripts/temporal-server';
 import { workerConfigFromEnv } from '../../worker/config';
@@ -297,15 +297,16 @@ if (!tool) {
       }
     });
 
-    test('the namespace setup registers exactly workflows/search-attributes.ts in the cluster namespace', () => {
+    test('the namespace setup creates the cluster namespace (same retention) with exactly workflows/search-attributes.ts', () => {
       const env = envOf(svc['temporal-namespace']) as Record<string, string>;
-      expect(env).toEqual({ TEMPORAL_ADDRESS: 'temporal:7233', NAMESPACE: CLUSTER.namespace, SEARCH_ATTRIBUTES: SA_LIST });
+      expect(env).toEqual({ TEMPORAL_ADDRESS: 'temporal:7233', NAMESPACE: CLUSTER.namespace, NAMESPACE_RETENTION: '72h', SEARCH_ATTRIBUTES: SA_LIST });
+      expect(72 * 3600).toBe(NAMESPACE_RETENTION_SECONDS);
       const commands = (describeExits: number) =>
         runWithFakes('setup-namespace.sh', { temporal: `case "$*" in *"namespace describe"*) exit ${describeExits};; esac` }, env).map((c) =>
           c.replace(' --address temporal:7233', ''),
         );
       const describe = `temporal operator namespace describe --namespace ${CLUSTER.namespace}`;
-      const create = `temporal operator namespace create --namespace ${CLUSTER.namespace}`;
+      const create = `temporal operator namespace create --namespace ${CLUSTER.namespace} --retention 72h`;
       // a new cluster: the namespace is created, then the attributes (the same command as scripts/temporal-server.ts prints)
       expect(commands(1)).toEqual(['temporal operator cluster health', describe, create, searchAttributeCreateCommand(CLUSTER.namespace)]);
       // a restart: the namespace exists and is left alone; the attribute command is idempotent

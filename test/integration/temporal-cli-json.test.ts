@@ -125,7 +125,8 @@ suite('the plain temporal CLI with JSON input', () => {
     expect(truth.fc).toBe(3);
     await expectStoreEqualsTruth(summary, truth);
 
-    const query = `GstGstin = "${input.gstin}" AND GstReturnPeriod = "${input.retPeriod}" AND GstStage = "DONE"`;
+    // TaskQueue keeps other test files' downloads of the same GSTIN (same shared server) out of the answer
+    const query = `TaskQueue = "${h.taskQueue}" AND GstGstin = "${input.gstin}" AND GstReturnPeriod = "${input.retPeriod}" AND GstStage = "DONE"`;
     const listed = await waitFor(async () => {
       const rows = JSON.parse(ok(await temporal(['workflow', 'list', '--query', query, '-o', 'json']), 'temporal workflow list'));
       return Array.isArray(rows) && rows.length > 0 && rows;
@@ -148,7 +149,7 @@ suite('the plain temporal CLI with JSON input', () => {
     const id = `cli-gstr2b-noattr-${RUN}`;
     await cliStart('downloadGstr2b', id, ['--input', JSON.stringify(input)]);
     await cliResult(id);
-    const query = `GstGstin = "${input.gstin}" AND GstDownloadKind = "gstr2b" AND GstStage = "DONE"`;
+    const query = `TaskQueue = "${h.taskQueue}" AND GstGstin = "${input.gstin}" AND GstDownloadKind = "gstr2b" AND GstStage = "DONE"`;
     const count = await waitFor(async () => {
       const n = JSON.parse(ok(await temporal(['workflow', 'count', '--query', query, '-o', 'json']), 'temporal workflow count')).count;
       return Number(n) > 0 && Number(n);
@@ -172,7 +173,7 @@ suite('the plain temporal CLI with JSON input', () => {
       // both starts are indexed (the plain one started last) ...
       await waitFor(async () => (await list(`WorkflowId = "${plain}"`)).length === 1, 'the plain download in the list');
       // ... and only the tagged one carries GstGstin
-      expect(await list(`GstGstin = "${gstin}"`)).toEqual([tagged]);
+      expect(await list(`TaskQueue = "${idle}" AND GstGstin = "${gstin}"`)).toEqual([tagged]);
     } finally {
       for (const id of [tagged, plain]) await h.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
     }

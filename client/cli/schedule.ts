@@ -46,7 +46,12 @@ const OPTIONS = {
   paused: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  // connection flags belong to the CLI frame (it connects before calling us); accepted here so argv can pass through
+  address: { type: 'string' },
+  namespace: { type: 'string' },
 } as const;
+
+const FRAME_FLAGS = ['help', 'address', 'namespace'];
 
 const ALLOWED: Record<string, string[]> = {
   create: ['gstin', 'kinds', 'supply-type', 'einvoice-as', 'ims-sections', 'day-of-month', 'time', 'id', 'note', 'task-queue', 'concurrency', 'paused', 'json'],
@@ -103,7 +108,7 @@ export async function scheduleCommand(client: Client, argv: string[], out: (line
     return;
   }
   for (const [k, v] of Object.entries(values)) {
-    if (v !== undefined && k !== 'help' && !ALLOWED[sub]!.includes(k)) throw new Error(`schedule ${sub}: --${k} does not apply here`);
+    if (v !== undefined && !FRAME_FLAGS.includes(k) && !ALLOWED[sub]!.includes(k)) throw new Error(`schedule ${sub}: --${k} does not apply here`);
   }
   const json = values.json === true;
   const emit = (obj: unknown, lines: string[]) => (json ? out(JSON.stringify(obj)) : lines.forEach((l) => out(l)));

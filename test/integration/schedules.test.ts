@@ -209,7 +209,7 @@ test('describe, list, pause/unpause with a note, delete', async () => {
   const listed = await waitFor(async () => (await listSyncSchedules(h.client)).find((s) => s.scheduleId === id), 'the schedule in list');
   expect(listed).toMatchObject({ scheduleId: id, paused: false });
   out.length = 0;
-  await scheduleCommand(h.client, ['list'], (l) => out.push(l));
+  await scheduleCommand(h.client, ['list', '--address', 'ignored:7233'], (l) => out.push(l)); // the frame's connection flags pass through
   expect(out.some((l) => l.startsWith(id))).toBe(true);
 
   await scheduleCommand(h.client, ['delete', '--id', id, '--json'], (l) => out.push(l));

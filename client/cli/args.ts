@@ -16,6 +16,18 @@ export interface Parsed {
 /** Flags every command that talks to Temporal takes. */
 export const CONNECTION_FLAGS: FlagSpec = { address: 'string', namespace: 'string' };
 
+/** Flags of `follow` and `start --follow`. */
+export const FOLLOW_FLAGS: FlagSpec = { json: 'boolean', interval: 'string' };
+
+export interface FollowOptions {
+  json: boolean;
+  intervalMs: number;
+}
+
+export function followOptions(p: Parsed, command: string): FollowOptions {
+  return { json: bool(p, 'json'), intervalMs: intFlag(p, 'interval', command, 1000) };
+}
+
 export function parseArgs(argv: string[], spec: FlagSpec, command: string): Parsed {
   const flags: Parsed['flags'] = {};
   const positionals: string[] = [];

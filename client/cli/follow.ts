@@ -6,7 +6,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { DownloadSummary, Progress } from '../../workflows/types';
 import { progressQuery } from '../../workflows/messages';
 import { GstGstin } from '../../workflows/search-attributes';
-import { CONNECTION_FLAGS, intFlag, parseArgs, positionals, bool, type Parsed } from './args';
+import { CONNECTION_FLAGS, FOLLOW_FLAGS, followOptions, parseArgs, positionals, type FollowOptions } from './args';
 import { connect } from './connect';
 import { oneLine } from './errors';
 import { progressLine, summaryLines } from './format';
@@ -21,8 +21,6 @@ failure (exit 1). --json prints one JSON object per line: progress events, then 
   --interval MS   how often to ask for progress (default 1000)
   --address, --namespace   Temporal (default TEMPORAL_ADDRESS or 127.0.0.1:7233, TEMPORAL_NAMESPACE or default)`;
 
-export const FOLLOW_FLAGS = { json: 'boolean', interval: 'string' } as const;
-
 export async function followCommand(argv: string[], io: Io): Promise<number> {
   const p = parseArgs(argv, { ...CONNECTION_FLAGS, ...FOLLOW_FLAGS }, 'follow');
   if (p.help) {
@@ -36,15 +34,6 @@ export async function followCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     await conn.close();
   }
-}
-
-export interface FollowOptions {
-  json: boolean;
-  intervalMs: number;
-}
-
-export function followOptions(p: Parsed, command: string): FollowOptions {
-  return { json: bool(p, 'json'), intervalMs: intFlag(p, 'interval', command, 1000) };
 }
 
 /** The progress query, or undefined when no worker answers in time (not picked up yet, between runs). */
@@ -79,7 +68,7 @@ export async function follow(client: Client, workflowId: string, o: FollowOption
     const progress = await queryProgress(client, workflowId);
     if (outcome) break;
     const key = progress ? JSON.stringify(progress) : 'none';
-    const line = progress ? progressLine(progress, info.type, Date.now(), gstin) : `waiting for a worker on task queue ${info.taskQueue}`;
+    const line = progress ? progressLine(progress, info.type, Date.now(), gstin) : `waiting for a worker to pick it up (task queue ${info.taskQueue})`;
     if (o.json) {
       if (key !== lastKey && progress) io.out(JSON.stringify({ event: 'progress', workflowId, ...progress }));
     } else if (io.isTTY) {

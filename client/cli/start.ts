@@ -3,7 +3,6 @@
  * workflow input (before connecting, so a bad input starts nothing), starts the download through the client
  * library (same download asked twice → the same workflow id, "existing"), optionally follows it.
  */
-import type { Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { IMS_SECTIONS, IMS_STATUSES, SUPPLY_TYPES } from '../../eas/contract';
 import {
@@ -14,11 +13,9 @@ import {
   type ValidationOptions,
 } from '../../eas/validation';
 import { TASK_QUEUE_DEFAULT } from '../../workflows/config';
-import { startEinvoiceDownload, startGstr2bDownload, startImsDownload, startIrnDetails, type StartOptions, type Started } from '../start';
-import { CONNECTION_FLAGS, bool, list, parseArgs, positionals, str, type FlagSpec, type Parsed } from './args';
-import { connect } from './connect';
+import type { StartOptions, Started } from '../start';
+import { CONNECTION_FLAGS, FOLLOW_FLAGS, bool, followOptions, list, parseArgs, positionals, str, type FlagSpec, type Parsed } from './args';
 import { UsageError } from './errors';
-import { follow, FOLLOW_FLAGS, followOptions } from './follow';
 import type { Io } from './io';
 
 interface Kind {
@@ -27,7 +24,8 @@ interface Kind {
   flags: string[];
   input(p: Parsed): Record<string, unknown>;
   validate(input: unknown, o: ValidationOptions): unknown;
-  start(client: Client, input: never, o: StartOptions): Promise<Started<Workflow>>;
+  /** The client library's start function (client/start.ts), loaded once the input is known to be good. */
+  start: 'startEinvoiceDownload' | 'startImsDownload' | 'startGstr2bDownload' | 'startIrnDetails';
 }
 
 const KINDS: Record<string, Kind> = {
@@ -42,28 +40,28 @@ const KINDS: Record<string, Kind> = {
       recipientGstin: str(p, 'recipient-gstin'),
     }),
     validate: validateEinvoiceInput,
-    start: startEinvoiceDownload,
+    start: 'startEinvoiceDownload',
   },
   ims: {
     type: 'downloadImsInvoices',
     flags: ['gstin', 'section', 'status'],
     input: (p) => ({ gstin: str(p, 'gstin'), section: str(p, 'section'), status: str(p, 'status') }),
     validate: validateImsInput,
-    start: startImsDownload,
+    start: 'startImsDownload',
   },
   gstr2b: {
     type: 'downloadGstr2b',
     flags: ['gstin', 'period'],
     input: (p) => ({ gstin: str(p, 'gstin'), retPeriod: str(p, 'period') }),
     validate: validateGstr2bInput,
-    start: startGstr2bDownload,
+    start: 'startGstr2bDownload',
   },
   irn: {
     type: 'getIrnDetails',
     flags: ['gstin', 'irn'],
     input: (p) => ({ gstin: str(p, 'gstin'), irns: list(p, 'irn') }),
     validate: validateIrnInput,
-    start: startIrnDetails,
+    start: 'startIrnDetails',
   },
 };
 
@@ -130,9 +128,12 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   kind.validate(input, { gstinChecksum, now });
 
   const taskQueue = str(p, 'task-queue') ?? io.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT;
+  // Loaded only now: the Temporal client takes a good part of a second to load, which a bad input need not wait for.
+  const [{ connect }, library, { follow }] = await Promise.all([import('./connect'), import('../start'), import('./follow')]);
   const conn = await connect(p, io.env);
   try {
-    const started = await kind.start(conn.client, input as never, { taskQueue, gstinChecksum, now, workflowId: str(p, 'workflow-id') });
+    const startFn = library[kind.start] as (c: typeof conn.client, i: unknown, o: StartOptions) => Promise<Started<Workflow>>;
+    const started = await startFn(conn.client, input, { taskQueue, gstinChecksum, now, workflowId: str(p, 'workflow-id') });
     const { workflowId, existing } = started;
     let status = 'RUNNING';
     if (existing) status = (await conn.client.workflow.getHandle(workflowId).describe()).status.name;

@@ -356,7 +356,7 @@ if (!tool) {
     test('the sandbox service runs the same image, reachable at the worker’s default EAS_BASE_URL', () => {
       expect(svc.sandbox.image).toBe(svc.worker.image);
       expect(svc.sandbox.command).toEqual(['node', 'dist/sandbox/main.js']);
-      expect(envOf(svc.sandbox)).toEqual({ SANDBOX_HOST: '0.0.0.0', SANDBOX_PORT: '4010' });
+      expect(envOf(svc.sandbox)).toEqual({ SANDBOX_HOST: '0.0.0.0', SANDBOX_PORT: '4010', SANDBOX_SESSIONS: 'all' });
     });
   });
 }
@@ -401,5 +401,23 @@ describe('Dockerfile', () => {
   test('.dockerignore keeps host builds, caches, data and .env out of the build context', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const entry of ['node_modules', 'dist', '.temporal', 'data', '.env', '.git']) expect(ignored).toContain(entry);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// docs/operations.md (no docker-compose needed)
+// ---------------------------------------------------------------------------------------------
+
+describe('docs/operations.md', () => {
+  const docs = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+
+  test('shows the exact search-attribute command for the code’s list', () => {
+    expect(docs).toContain(searchAttributeCreateCommand(CLUSTER.namespace));
+  });
+
+  test('names every WORKER_* / GST_* setting the worker reads, and no other', () => {
+    const read = [...envNamesRead((e) => workerConfigFromEnv(e))].filter((n) => /^(WORKER|GST)_/.test(n)).sort();
+    const named = [...new Set(docs.match(/\b(WORKER|GST)_[A-Z_]+\b/g) ?? [])].sort();
+    expect(named).toEqual(read);
   });
 });

@@ -14,6 +14,7 @@ export const mainHelp = `Usage: gst-download COMMAND [flags]   (gst-download COM
   list [--gstin G] [--period P] [--kind K] [--stage S] [--running]   find downloads
   session request-otp --gstin G             ask GSTN for an OTP (a download waits in AWAITING_OTP)
   session verify-otp --gstin G --otp OTP    verify it and resume the waiting downloads
+  schedule create|list|describe|pause|unpause|trigger|backfill|delete …   monthly sync schedules
 
 Temporal: --address or TEMPORAL_ADDRESS (default 127.0.0.1:7233), --namespace or TEMPORAL_NAMESPACE,
           TEMPORAL_TASK_QUEUE (start). Exit codes: 0 ok, 1 failure, 2 usage or input error.`;
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   follow: async () => (await import('./follow')).followCommand,
   list: async () => (await import('./list')).listCommand,
   session: async () => (await import('./session')).sessionCommand,
+  schedule: async () => (await import('./schedule-run')).scheduleRun,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

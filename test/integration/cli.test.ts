@@ -259,6 +259,18 @@ test('--help for every command, exit 0', async () => {
   }
 });
 
+test('schedule dispatches to the schedule subcommand: help, list, bad input exit 2 in one line', async () => {
+  const help = await cli(['schedule', '--help']);
+  expect(help).toMatchObject({ code: 0, stderr: '' });
+  expect(help.stdout).toContain('gst-download schedule create --gstin G');
+  const list = await cli(['schedule', 'list', '--json']);
+  expect(list).toMatchObject({ code: 0, stderr: '' });
+  for (const line of list.stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+  const bad = await cli(['schedule', 'create', '--gstin', 'BAD']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/^gst-download: schedule create: --gstin[^\n]*"BAD" is not a GSTIN[^\n]*\n$/);
+});
+
 test('session: request-otp, a wrong OTP fails in one line, the right one restores the session; the OTP is never printed', async () => {
   const gstin = uniqueGstin();
   await h.admin.endSessions([gstin]);

@@ -1,0 +1,45 @@
+/**
+ * `gst-download schedule …`: the frame around client/cli/schedule.ts — connects (the same --address /
+ * --namespace / env as every command; schedule.ts accepts those flags, so argv passes through unchanged) and
+ * maps its errors to exit codes: its plain one-line Errors are bad input (2), anything else is 1.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { parseArgs } from './args';
+import { connect } from './connect';
+import { UsageError } from './errors';
+import type { Io } from './io';
+import { scheduleCommand } from './schedule';
+
+/** The value of `--name X` / `--name=X` in argv, if given. */
+function flagValue(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i]!.startsWith(`--${name}=`)) return argv[i]!.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+function isHelp(argv: string[]): boolean {
+  return argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h');
+}
+
+export async function scheduleRun(argv: string[], io: Io): Promise<number> {
+  const frame = parseArgs([], {}, 'schedule');
+  for (const name of ['address', 'namespace']) {
+    const v = flagValue(argv, name);
+    if (v !== undefined) frame.flags[name] = v;
+  }
+  // Help needs no server: a lazy connection that is never used.
+  const conn = isHelp(argv)
+    ? { client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:7233' }) }), close: async () => undefined }
+    : await connect(frame, io.env);
+  try {
+    await scheduleCommand(conn.client, argv, io.out);
+    return 0;
+  } catch (e) {
+    if (e instanceof Error && e.constructor === Error) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await conn.close();
+  }
+}

@@ -108,8 +108,8 @@ export async function clusterUp(s: ClusterSettings, log: Logger = (m) => console
     return v;
   };
   await timed('binaries', () => ensureClusterBinaries(s, log), (built) => (built.length ? 'done' : 'already'));
-  await timed('postgres', () => ensurePostgres(s, log), (r) => (r.start === 'done' ? 'done' : 'already'));
-  await timed('schema', () => ensureSchema(s, log), () => 'already');
+  await timed('postgres', () => ensurePostgres(s, log), (r) => (r.init === 'done' || r.start === 'done' ? 'done' : 'already'));
+  await timed('schema', () => ensureSchema(s, log), (r) => (r.changed ? 'done' : 'already'));
   const server = await timed('temporal-server', () => startTemporalServer(s, log), (r) => r.result);
   await timed('namespace', () => ensureNamespace(s, log), (r) => (r.namespace === 'done' || r.searchAttributesAdded.length ? 'done' : 'already'));
   return { address: s.address, namespace: s.namespace, steps, totalMs: Date.now() - started, serverPid: server.pid };

@@ -9,9 +9,9 @@ import type { ClusterSettings } from './settings';
 /**
  * For `temporal` and `temporal_visibility`: `create` the database and `setup-schema -v 0.0` when missing, then
  * `update-schema -d <module>/schema/postgresql/v12/<db>/versioned` (a no-op when already at the newest version).
- * Returns each database's schema version.
+ * Returns each database's schema version, and whether anything was created or updated.
  */
-export function ensureSchema(s: ClusterSettings, log: Logger): Record<string, string> {
+export function ensureSchema(s: ClusterSettings, log: Logger): { versions: Record<string, string>; changed: boolean } {
   const bin = postgresBinDir(s);
   const schemaRoot = join(serverModuleDir(s.temporalVersion), 'schema', 'postgresql', 'v12');
   const toolEnv: NodeJS.ProcessEnv = {
@@ -25,6 +25,7 @@ export function ensureSchema(s: ClusterSettings, log: Logger): Record<string, st
   const tool = (db: string, ...args: string[]) =>
     run(s.paths.sqlToolBinary, ['--db', db, ...args], { env: toolEnv, what: `temporal-sql-tool --db ${db} ${args.join(' ')}` });
   const versions: Record<string, string> = {};
+  let changed = false;
   for (const [db, folder] of [
     [s.pg.databases.default, 'temporal'],
     [s.pg.databases.visibility, 'visibility'],
@@ -44,7 +45,8 @@ export function ensureSchema(s: ClusterSettings, log: Logger): Record<string, st
     const after = version() ?? '?';
     if (after !== before) steps.push(`updated ${before} → ${after}`);
     versions[db] = after;
+    changed ||= steps.length > 0;
     log(`schema: ${db} at ${after}${steps.length ? ` (${steps.join(', ')})` : ' (already)'}`);
   }
-  return versions;
+  return { versions, changed };
 }

@@ -4,7 +4,7 @@
  * and worker PROCESSES (`node dist/worker/main.js`) with their output kept for a failure message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { goBinary, postgresBinDir } from '../../scripts/cluster/lib';
@@ -35,8 +35,16 @@ export async function lockCluster(s: ClusterSettings, timeoutMs: number): Promis
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const holder = Number(readFileSync(file, 'utf8').trim() || 0);
-    if (!(holder > 0) || !alive(holder)) {
+    let holder = 0;
+    let ageMs = 0;
+    try {
+      holder = Number(readFileSync(file, 'utf8').trim() || 0);
+      ageMs = Date.now() - statSync(file).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    // a dead holder's lock is taken over; an empty one is being written (unless it is old)
+    if ((holder > 0 && !alive(holder)) || (!(holder > 0) && ageMs > 30_000)) {
       rmSync(file, { force: true });
       continue;
     }
@@ -48,7 +56,10 @@ export async function lockCluster(s: ClusterSettings, timeoutMs: number): Promis
 /** Why the cluster cannot be built on this machine (no Go, no PostgreSQL), or undefined when it can. */
 export function clusterPrerequisiteProblem(s: ClusterSettings): string | undefined {
   try {
-    postgresBinDir(s);
+    const bin = postgresBinDir(s);
+    for (const tool of ['initdb', 'pg_ctl', 'psql']) {
+      if (!existsSync(join(bin, tool))) throw new Error(`${join(bin, tool)} is missing (CLUSTER_PG_BIN or Debian's postgresql package)`);
+    }
     goBinary();
     return undefined;
   } catch (e) {

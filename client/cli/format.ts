@@ -64,7 +64,7 @@ export function summaryLines(id: string, s: DownloadSummary, env: NodeJS.Process
     .filter(Boolean)
     .join(', ');
   return [
-    `done ${id}: ${count}, ${s.records} records, ${bytes(s.bytes)}${extra ? `, ${extra}` : ''}${Number.isFinite(took) ? `, ${took.toFixed(1)}s` : ''}`,
+    `done ${id}: ${count}, ${s.records} record${s.records === 1 ? '' : 's'}, ${bytes(s.bytes)}${extra ? `, ${extra}` : ''}${Number.isFinite(took) ? `, ${took.toFixed(1)}s` : ''}`,
     `store: ${storeDir(s.location, env)}`,
     `manifest: ${s.manifest}`,
   ];

@@ -2,7 +2,6 @@
  * The CLI's errors and how each becomes one line on stderr with an exit code: 2 for usage and input errors
  * (the caller can fix the command), 1 for everything else. No Temporal import here: `--help` stays fast.
  */
-import { EasError } from '../../eas/errors';
 import { InvalidInputError } from '../../eas/validation';
 
 /** The caller invoked the command wrongly (unknown command/flag, missing value): exit code 2. */
@@ -53,6 +52,6 @@ export function describeError(e: unknown): { line: string; code: number } {
     const id = (e as Error & { workflowId?: string }).workflowId;
     return { line: id ? `no download with id ${id}` : oneLine(e), code: 1 };
   }
-  if (e instanceof CliError || e instanceof EasError) return { line: oneLine(e), code: 1 };
+  // CliError, EasError (e.g. the OTP was refused), Temporal service errors, anything unexpected.
   return { line: oneLine(e), code: 1 };
 }

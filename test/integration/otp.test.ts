@@ -4,6 +4,9 @@
  * update (wrong OTPs rejected, the download keeps waiting), or by noticing a session restored elsewhere. Without
  * a session it fails, readable, after the configured wait.
  */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
@@ -87,6 +90,28 @@ test('verify-then-signal: one OTP resumes every waiting download of the GSTIN, a
   const finalProgress = await a.query(progressQuery);
   expect(finalProgress).toMatchObject({ stage: 'DONE', otpWaits: 1 });
   expect(finalProgress.otpRequestId).toBeUndefined();
+});
+
+test('the CLI: gst-download session verify-otp resumes a waiting download, without the OTP in its output', async () => {
+  const gstin = '27AAPFU0939F1ZV';
+  await h.admin.endSessions([gstin]);
+  const input = { gstin, section: 'B2BCN' };
+  const handle = await h.start('downloadImsInvoices', input);
+  await awaitingOtp(handle);
+  await waitFor(async () => ((await findAwaitingOtp(h.client, gstin)).length ? true : undefined), 'visible as AWAITING_OTP');
+  const cli = path.resolve(__dirname, '../../dist/client/cli/main.js');
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: h.taskQueue,
+    EAS_BASE_URL: h.sandbox.url,
+    EAS_AUTH_URL: h.sandbox.url,
+  };
+  const run = await promisify(execFile)(process.execPath, [cli, 'session', 'verify-otp', '--gstin', gstin, '--otp', OTP], { env });
+  expect(run.stdout).toContain(handle.workflowId);
+  expect(run.stdout + run.stderr).not.toContain(OTP);
+  await expectTruth((await handle.result()) as DownloadSummary, 'ims', input);
+  expect(await historyText(handle)).not.toContain(OTP);
 });
 
 test('provideOtp update: malformed and wrong OTPs are rejected while the download waits; the right one resumes it', async () => {

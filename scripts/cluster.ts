@@ -7,6 +7,10 @@
  *   stop          stop the server and PostgreSQL (data kept)
  *   status        what is running
  *   reset         stop, then delete the cluster's data (.temporal/cluster)
+ *   search-attributes  print the `temporal operator search-attribute create` line for another server
+ *
+ * Other knobs (environment only): CLUSTER_LOG_LEVEL (server log level, default warn), CLUSTER_PG_BIN (PostgreSQL's
+ * bin folder), CLUSTER_PG_OS_USER (who PostgreSQL runs as when we are root, default postgres).
  */
 import { rmSync } from 'node:fs';
 import { clusterDown, clusterStatus, clusterUp, pgPaths } from './cluster/lib';
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
       console.log(searchAttributeCreateCommand(s.namespace));
       return;
     default:
-      throw new Error(`unknown command "${command}": use up, stop, status or reset`);
+      throw new Error(`unknown command "${command}": use up, stop, status, reset or search-attributes`);
   }
 }
 

@@ -53,9 +53,14 @@ interface CallOptions {
   noAuth?: boolean;
 }
 
+/** One EAS HTTP call as an observer sees it: the route, the HTTP status (or "network": no answer) and the time to the answer's headers. */
+export type EasCallObserver = (route: RouteName, status: number | 'network', ms: number) => void;
+
 export interface EasClientDeps {
   /** Injectable clock (tests). */
   now?: () => number;
+  /** Told of every HTTP call (metrics); its own errors are ignored. */
+  onCall?: EasCallObserver;
 }
 
 export class EasClient {
@@ -63,6 +68,7 @@ export class EasClient {
   private current: Token | undefined;
   private readonly sessions = new Map<string, string>();
   private readonly now: () => number;
+  private readonly onCall: EasCallObserver | undefined;
   /** Calls made, by route (for metrics and tests). */
   readonly calls = new Map<RouteName, number>();
 
@@ -71,6 +77,7 @@ export class EasClient {
     deps: EasClientDeps = {},
   ) {
     this.now = deps.now ?? Date.now;
+    this.onCall = deps.onCall;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -350,10 +357,23 @@ export class EasClient {
 
   private async fetch(route: RouteName, url: string, init: RequestInit): Promise<Response> {
     this.calls.set(route, (this.calls.get(route) ?? 0) + 1);
+    const started = performance.now();
     try {
-      return await fetch(url, init);
+      const res = await fetch(url, init);
+      this.observe(route, res.status, started);
+      return res;
     } catch (e) {
+      this.observe(route, 'network', started);
       throw networkError(route, e);
+    }
+  }
+
+  private observe(route: RouteName, status: number | 'network', started: number): void {
+    if (!this.onCall) return;
+    try {
+      this.onCall(route, status, performance.now() - started);
+    } catch {
+      /* an observer never breaks a call */
     }
   }
 

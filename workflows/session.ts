@@ -14,6 +14,7 @@ import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow'
 import { DEFAULT_CONFIG, type DownloadConfig, type OtpConfig } from './config';
 import { failureMessage, failureType, type Proxies, type Tracker } from './common';
 import { gstnSessionRestoredSignal, OTP_FORMAT, provideOtpUpdate } from './messages';
+import { recordOtpWait } from './metrics';
 import type { Stage } from './types';
 
 export class SessionGuard {
@@ -130,6 +131,7 @@ export class SessionGuard {
     p.lastError = undefined;
     p.otpWaits = (p.otpWaits ?? 0) + 1;
     p.otpWaitedMs = (p.otpWaitedMs ?? 0) + (Date.now() - since);
+    recordOtpWait(Date.now() - since);
     this.tracker.stage(before);
   }
 }

@@ -10,21 +10,62 @@ export interface WorkerConfig {
   download: DownloadConfig;
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
+  /** Workflow tasks run at once in this process (WORKER_MAX_WORKFLOW_TASKS; the SDK's default 40 when unset). */
+  maxConcurrentWorkflowTasks?: number;
+  /** Activities this worker starts per second (WORKER_MAX_ACTIVITIES_PER_SECOND; unlimited when unset). */
+  maxActivitiesPerSecond?: number;
+  /**
+   * Activities the server hands out per second on this task queue, to all its workers together
+   * (EAS_TASK_QUEUE_RATE_LIMIT). Each activity makes one EAS call or a few, so this caps the deployment's EAS rate.
+   * The last worker to poll sets it for the whole queue: give every worker the same value.
+   */
+  maxTaskQueueActivitiesPerSecond?: number;
   /** Time in-flight activities get to finish on SIGINT/SIGTERM before they are cancelled. */
   shutdownGraceMs: number;
+}
+
+/** A worker setting in the environment that cannot be used; the message names the variable and the value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const v = env[name];
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+/** A whole number ≥ 1 (slots, cache sizes). */
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number;
+function count(env: NodeJS.ProcessEnv, name: string): number | undefined;
+function count(env: NodeJS.ProcessEnv, name: string, fallback?: number): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number of at least 1, got "${v}"`);
+  return n;
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = num(env, name, fallback);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be a whole number, got "${env[name]}"`);
+  return n;
+}
+
+/** A rate per second > 0 (fractions allowed: 0.5 = one every two seconds); unset = no limit. */
+function rate(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a number of calls per second above 0, got "${v}"`);
   return n;
 }
 
 export function gstinChecksumFromEnv(env: NodeJS.ProcessEnv = process.env): 'strict' | 'off' {
   const v = (env.GSTIN_CHECKSUM ?? 'strict').toLowerCase();
-  if (v !== 'strict' && v !== 'off') throw new Error(`GSTIN_CHECKSUM must be "strict" or "off", got "${env.GSTIN_CHECKSUM}"`);
+  if (v !== 'strict' && v !== 'off') throw new ConfigError(`GSTIN_CHECKSUM must be "strict" or "off", got "${env.GSTIN_CHECKSUM}"`);
   return v;
 }
 
@@ -58,8 +99,12 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
         retryMaxMs: num(env, 'GST_RETRY_MAX_MS', d.activity.retryMaxMs),
       },
     },
-    maxConcurrentActivities: num(env, 'WORKER_MAX_ACTIVITIES', 32),
-    maxCachedWorkflows: num(env, 'WORKER_MAX_CACHED_WORKFLOWS', 200),
+    maxConcurrentActivities: count(env, 'WORKER_MAX_ACTIVITIES', 32),
+    // 0 is allowed: no sticky cache (every workflow task replays the history; for debugging)
+    maxCachedWorkflows: wholeNumber(env, 'WORKER_MAX_CACHED_WORKFLOWS', 200),
+    maxConcurrentWorkflowTasks: count(env, 'WORKER_MAX_WORKFLOW_TASKS'),
+    maxActivitiesPerSecond: rate(env, 'WORKER_MAX_ACTIVITIES_PER_SECOND'),
+    maxTaskQueueActivitiesPerSecond: rate(env, 'EAS_TASK_QUEUE_RATE_LIMIT'),
     shutdownGraceMs: num(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000),
   };
 }
@@ -75,5 +120,84 @@ export function describeConfig(c: WorkerConfig): Record<string, unknown> {
     easAuthUrl: c.eas.authUrl,
     gstinChecksum: c.download.gstinChecksum,
     concurrency: c.download.concurrency,
+    maxActivities: c.maxConcurrentActivities,
+    maxCachedWorkflows: c.maxCachedWorkflows,
+    ...(c.maxConcurrentWorkflowTasks !== undefined && { maxWorkflowTasks: c.maxConcurrentWorkflowTasks }),
+    ...(c.maxActivitiesPerSecond !== undefined && { maxActivitiesPerSecond: c.maxActivitiesPerSecond }),
+    ...(c.maxTaskQueueActivitiesPerSecond !== undefined && { taskQueueRateLimit: c.maxTaskQueueActivitiesPerSecond }),
   };
+}
+
+/** Where traces go: an OTLP/HTTP collector, the console (a local look), or nowhere. */
+export type TracingConfig =
+  | { exporter: 'none' }
+  | { exporter: 'console'; serviceName: string }
+  | { exporter: 'otlp'; serviceName: string; url: string };
+
+export interface TelemetryConfig {
+  /** host:port of the Prometheus endpoint (GET /metrics); undefined = no metrics endpoint. */
+  metricsBind?: string;
+  tracing: TracingConfig;
+}
+
+/** The OTLP/HTTP default when OTEL_TRACES_EXPORTER=otlp names no endpoint (the OpenTelemetry spec's). */
+export const OTLP_DEFAULT_TRACES_URL = 'http://localhost:4318/v1/traces';
+
+function hostPort(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || port < 1 || port > 65535) throw new ConfigError(`${name} must be host:port (e.g. 0.0.0.0:9464), got "${v}"`);
+  return v;
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${v}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL (OTLP/HTTP), got "${v}"`);
+  return v;
+}
+
+/**
+ * Metrics and tracing from the standard OpenTelemetry variables plus METRICS_BIND:
+ * - METRICS_BIND=0.0.0.0:9464 serves the SDK's and the product's metrics at http://…:9464/metrics;
+ * - OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is) or OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces) sends spans
+ *   over OTLP/HTTP; OTEL_TRACES_EXPORTER=console prints them, =none turns tracing off; OTEL_SERVICE_NAME names
+ *   the service (default gst-download-worker).
+ */
+export function telemetryConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TelemetryConfig {
+  const metricsBind = hostPort(env, 'METRICS_BIND');
+  const tracesUrl = httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const url = tracesUrl ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const serviceName = env.OTEL_SERVICE_NAME || 'gst-download-worker';
+  const exporter = (env.OTEL_TRACES_EXPORTER || (url ? 'otlp' : 'none')).trim().toLowerCase();
+  let tracing: TracingConfig;
+  if (exporter === 'none') tracing = { exporter: 'none' };
+  else if (exporter === 'console') tracing = { exporter: 'console', serviceName };
+  else if (exporter === 'otlp') tracing = { exporter: 'otlp', serviceName, url: url ?? OTLP_DEFAULT_TRACES_URL };
+  else throw new ConfigError(`OTEL_TRACES_EXPORTER must be "otlp", "console" or "none", got "${env.OTEL_TRACES_EXPORTER}"`);
+  return { ...(metricsBind && { metricsBind }), tracing };
+}
+
+/** Telemetry for the startup line. */
+export function describeTelemetry(t: TelemetryConfig): Record<string, unknown> {
+  return {
+    metrics: t.metricsBind ? `http://${t.metricsBind}/metrics` : 'off',
+    tracing: t.tracing.exporter === 'otlp' ? `otlp ${withoutCredentials(t.tracing.url)}` : t.tracing.exporter,
+  };
+}
+
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
 }

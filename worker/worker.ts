@@ -2,30 +2,45 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { EasClient } from '../eas/client';
 import { FileStore } from '../store/file-store';
+import { workflowInterceptorModules } from './bundle';
 import type { WorkerConfig } from './config';
+import { activityMetrics, easCallMetrics } from './metrics';
+import { startTracing, type Tracing } from './tracing';
 
 export interface DownloadWorkerOptions {
   connection: NativeConnection;
   config: WorkerConfig;
   /** A prebuilt bundle (tests, production); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Share one client between workers in a process (tests); otherwise one is made from config. */
+  /** Share one client between workers in a process (tests); otherwise one is made from config (with EAS call metrics). */
   eas?: EasClient;
+  /** Tracing started by the caller (worker/main.ts); default: off (spans from the workflow interceptors are dropped). */
+  tracing?: Tracing;
 }
 
-/** A worker for the gst-downloads task queue: the four download workflows and their activities. */
+/** A worker for the gst-downloads task queue: the download workflows, their activities, metrics and tracing. */
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
-  const eas = opts.eas ?? new EasClient(config.eas);
+  const eas = opts.eas ?? new EasClient(config.eas, { onCall: easCallMetrics });
   const activities = createActivities({ eas, store: new FileStore(config.dataDir), config: config.download });
+  const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
   return Worker.create({
     connection: opts.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities,
+    // A prebuilt bundle carries its workflow interceptors (worker/bundle.ts); from source they are bundled here.
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    interceptors: {
+      activity: [activityMetrics, ...tracing.activity],
+      ...(!opts.workflowBundle && { workflowModules: workflowInterceptorModules() }),
+    },
+    sinks: tracing.sinks,
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxCachedWorkflows: config.maxCachedWorkflows,
+    ...(config.maxConcurrentWorkflowTasks !== undefined && { maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks }),
+    ...(config.maxActivitiesPerSecond !== undefined && { maxActivitiesPerSecond: config.maxActivitiesPerSecond }),
+    ...(config.maxTaskQueueActivitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }),
     shutdownGraceTime: config.shutdownGraceMs,
   });
 }

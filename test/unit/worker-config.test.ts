@@ -1,0 +1,135 @@
+/** The worker's settings from its environment: defaults, tuning values, and one clear error per bad value. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { workflowSourceFromEnv } from '../../worker/bundle';
+import { ConfigError, describeTelemetry, OTLP_DEFAULT_TRACES_URL, telemetryConfigFromEnv, workerConfigFromEnv } from '../../worker/config';
+
+describe('workerConfigFromEnv: worker tuning', () => {
+  test('defaults: 32 activity slots, 200 cached workflows, the SDK defaults for the rest, no rate limits', () => {
+    const c = workerConfigFromEnv({});
+    expect(c.maxConcurrentActivities).toBe(32);
+    expect(c.maxCachedWorkflows).toBe(200);
+    expect(c.maxConcurrentWorkflowTasks).toBeUndefined();
+    expect(c.maxActivitiesPerSecond).toBeUndefined();
+    expect(c.maxTaskQueueActivitiesPerSecond).toBeUndefined();
+    expect(c.shutdownGraceMs).toBe(30_000);
+  });
+
+  test('every tuning variable reaches the config', () => {
+    const c = workerConfigFromEnv({
+      WORKER_MAX_ACTIVITIES: '8',
+      WORKER_MAX_CACHED_WORKFLOWS: '0',
+      WORKER_MAX_WORKFLOW_TASKS: '12',
+      WORKER_MAX_ACTIVITIES_PER_SECOND: '2.5',
+      EAS_TASK_QUEUE_RATE_LIMIT: '0.5',
+      WORKER_SHUTDOWN_GRACE_MS: '5000',
+    });
+    expect(c).toMatchObject({
+      maxConcurrentActivities: 8,
+      maxCachedWorkflows: 0,
+      maxConcurrentWorkflowTasks: 12,
+      maxActivitiesPerSecond: 2.5,
+      maxTaskQueueActivitiesPerSecond: 0.5,
+      shutdownGraceMs: 5000,
+    });
+  });
+
+  test.each([
+    ['WORKER_MAX_ACTIVITIES', '0', /WORKER_MAX_ACTIVITIES must be a whole number of at least 1, got "0"/],
+    ['WORKER_MAX_ACTIVITIES', '2.5', /WORKER_MAX_ACTIVITIES must be a whole number/],
+    ['WORKER_MAX_WORKFLOW_TASKS', 'many', /WORKER_MAX_WORKFLOW_TASKS must be a whole number of at least 1, got "many"/],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '-1', /WORKER_MAX_CACHED_WORKFLOWS must be a non-negative number/],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '1.5', /WORKER_MAX_CACHED_WORKFLOWS must be a whole number/],
+    ['EAS_TASK_QUEUE_RATE_LIMIT', '0', /EAS_TASK_QUEUE_RATE_LIMIT must be a number of calls per second above 0, got "0"/],
+    ['EAS_TASK_QUEUE_RATE_LIMIT', '5/s', /EAS_TASK_QUEUE_RATE_LIMIT must be a number of calls per second/],
+    ['WORKER_MAX_ACTIVITIES_PER_SECOND', '-3', /WORKER_MAX_ACTIVITIES_PER_SECOND must be a number of calls per second above 0/],
+    ['GST_PAGE_CONCURRENCY', 'x', /GST_PAGE_CONCURRENCY must be a non-negative number/],
+  ])('%s=%s is refused with a ConfigError naming it', (name, value, message) => {
+    const attempt = () => workerConfigFromEnv({ [name]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  test('an empty variable means its default', () => {
+    expect(workerConfigFromEnv({ WORKER_MAX_ACTIVITIES: '', EAS_TASK_QUEUE_RATE_LIMIT: '' })).toMatchObject({
+      maxConcurrentActivities: 32,
+      maxTaskQueueActivitiesPerSecond: undefined,
+    });
+  });
+});
+
+describe('telemetryConfigFromEnv: metrics and tracing', () => {
+  test('nothing set: no metrics endpoint, no tracing', () => {
+    expect(telemetryConfigFromEnv({})).toEqual({ tracing: { exporter: 'none' } });
+    expect(describeTelemetry(telemetryConfigFromEnv({}))).toEqual({ metrics: 'off', tracing: 'none' });
+  });
+
+  test('METRICS_BIND takes host:port, IPv6 in brackets too', () => {
+    expect(telemetryConfigFromEnv({ METRICS_BIND: '0.0.0.0:9464' }).metricsBind).toBe('0.0.0.0:9464');
+    expect(telemetryConfigFromEnv({ METRICS_BIND: '[::]:9464' }).metricsBind).toBe('[::]:9464');
+    for (const bad of ['9464', 'localhost', 'host:0', 'host:70000', 'http://0.0.0.0:9464']) {
+      expect(() => telemetryConfigFromEnv({ METRICS_BIND: bad })).toThrow(/METRICS_BIND must be host:port/);
+    }
+  });
+
+  test('an OTLP endpoint turns on OTLP/HTTP export; the traces endpoint is used as is, the base one gets /v1/traces', () => {
+    expect(telemetryConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      exporter: 'otlp',
+      serviceName: 'gst-download-worker',
+      url: 'http://collector:4318/v1/traces',
+    });
+    expect(
+      telemetryConfigFromEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp',
+        OTEL_SERVICE_NAME: 'gst-worker-blue',
+      }).tracing,
+    ).toEqual({ exporter: 'otlp', serviceName: 'gst-worker-blue', url: 'https://traces.example/otlp' });
+  });
+
+  test('OTEL_TRACES_EXPORTER chooses console, none (even with an endpoint), or otlp at the spec default', () => {
+    expect(telemetryConfigFromEnv({ OTEL_TRACES_EXPORTER: 'console' }).tracing).toEqual({ exporter: 'console', serviceName: 'gst-download-worker' });
+    expect(telemetryConfigFromEnv({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).tracing).toEqual({ exporter: 'none' });
+    expect(telemetryConfigFromEnv({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing).toMatchObject({ url: OTLP_DEFAULT_TRACES_URL });
+    expect(() => telemetryConfigFromEnv({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(/OTEL_TRACES_EXPORTER must be "otlp", "console" or "none", got "jaeger"/);
+    expect(() => telemetryConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(ConfigError);
+    expect(() => telemetryConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' })).toThrow(/OTLP\/HTTP/);
+  });
+
+  test('the startup description never shows credentials in the collector URL', () => {
+    const t = telemetryConfigFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:s3cret@traces.example/v1/traces' });
+    expect(JSON.stringify(describeTelemetry(t))).not.toContain('s3cret');
+    expect(describeTelemetry(t).tracing).toBe('otlp https://traces.example/v1/traces');
+  });
+});
+
+describe('workflowSourceFromEnv: prebuilt bundle or source', () => {
+  let dir: string;
+  let bundle: string;
+  let missing: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gst-bundle-'));
+    bundle = path.join(dir, 'workflow-bundle.js');
+    writeFileSync(bundle, '// bundle');
+    missing = path.join(dir, 'none.js');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the built bundle when it exists, in production or not', () => {
+    expect(workflowSourceFromEnv({}, bundle)).toEqual({ kind: 'bundle', codePath: bundle });
+    expect(workflowSourceFromEnv({ NODE_ENV: 'production' }, bundle)).toEqual({ kind: 'bundle', codePath: bundle });
+  });
+
+  test('no bundle: source in development, a clear error in production', () => {
+    expect(workflowSourceFromEnv({}, missing)).toEqual({ kind: 'source' });
+    expect(() => workflowSourceFromEnv({ NODE_ENV: 'production' }, missing)).toThrow(/NODE_ENV=production needs the prebuilt workflow bundle.*npm run build/);
+  });
+
+  test('WORKER_WORKFLOW_BUNDLE: a path that must exist, or source outside production', () => {
+    expect(workflowSourceFromEnv({ WORKER_WORKFLOW_BUNDLE: bundle }, missing)).toEqual({ kind: 'bundle', codePath: bundle });
+    expect(() => workflowSourceFromEnv({ WORKER_WORKFLOW_BUNDLE: missing }, bundle)).toThrow(`no workflow bundle at ${missing}`);
+    expect(workflowSourceFromEnv({ WORKER_WORKFLOW_BUNDLE: 'source' }, bundle)).toEqual({ kind: 'source' });
+    expect(() => workflowSourceFromEnv({ WORKER_WORKFLOW_BUNDLE: 'source', NODE_ENV: 'production' }, bundle)).toThrow(ConfigError);
+  });
+});

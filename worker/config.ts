@@ -22,6 +22,8 @@ export interface WorkerConfig {
   maxTaskQueueActivitiesPerSecond?: number;
   /** Time in-flight activities get to finish on SIGINT/SIGTERM before they are cancelled. */
   shutdownGraceMs: number;
+  /** Metrics endpoint and tracing (worker/main.ts sets them up; absent = neither). */
+  telemetry?: TelemetryConfig;
 }
 
 /** A worker setting in the environment that cannot be used; the message names the variable and the value. */
@@ -106,6 +108,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     maxActivitiesPerSecond: rate(env, 'WORKER_MAX_ACTIVITIES_PER_SECOND'),
     maxTaskQueueActivitiesPerSecond: rate(env, 'EAS_TASK_QUEUE_RATE_LIMIT'),
     shutdownGraceMs: num(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000),
+    telemetry: telemetryConfigFromEnv(env),
   };
 }
 

@@ -9,7 +9,7 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
 import { workflowSourceFromEnv } from './bundle';
-import { describeConfig, describeTelemetry, telemetryConfigFromEnv, workerConfigFromEnv } from './config';
+import { describeConfig, describeTelemetry, workerConfigFromEnv } from './config';
 import { prometheusTelemetry } from './metrics';
 import { startTracing } from './tracing';
 import { createDownloadWorker } from './worker';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   // Every setting is checked before anything starts: a bad value is one line naming the variable, exit 1.
   const config = workerConfigFromEnv();
-  const telemetry = telemetryConfigFromEnv();
+  const telemetry = config.telemetry ?? { tracing: { exporter: 'none' } };
   const source = workflowSourceFromEnv();
   if (telemetry.metricsBind) Runtime.install({ telemetryOptions: prometheusTelemetry(telemetry.metricsBind) });
   const tracing = startTracing(telemetry.tracing);

@@ -51,6 +51,11 @@ describe('workerConfigFromEnv: worker tuning', () => {
     expect(attempt).toThrow(message);
   });
 
+  test('the telemetry settings are part of the worker config, checked with it', () => {
+    expect(workerConfigFromEnv({ METRICS_BIND: '0.0.0.0:9464' }).telemetry).toEqual({ metricsBind: '0.0.0.0:9464', tracing: { exporter: 'none' } });
+    expect(() => workerConfigFromEnv({ METRICS_BIND: '9464' })).toThrow(ConfigError);
+  });
+
   test('an empty variable means its default', () => {
     expect(workerConfigFromEnv({ WORKER_MAX_ACTIVITIES: '', EAS_TASK_QUEUE_RATE_LIMIT: '' })).toMatchObject({
       maxConcurrentActivities: 32,

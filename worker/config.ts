@@ -89,6 +89,12 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
         deadlineMs: num(env, 'GST_POLL_DEADLINE_MS', d.poll.deadlineMs),
       },
       concurrency: Math.max(1, num(env, 'GST_PAGE_CONCURRENCY', d.concurrency)),
+      // AWAITING_OTP: how long a download waits for a new OTP, and its cheap session checks meanwhile.
+      otp: {
+        waitMs: num(env, 'GST_OTP_WAIT_MS', d.otp.waitMs),
+        checkInitialMs: num(env, 'GST_OTP_CHECK_INITIAL_MS', d.otp.checkInitialMs),
+        checkMaxMs: num(env, 'GST_OTP_CHECK_MAX_MS', d.otp.checkMaxMs),
+      },
       gstinChecksum: gstinChecksumFromEnv(env),
       // How soon an activity on a dead worker is retried elsewhere (its start-to-close or heartbeat timeout).
       activity: {

@@ -35,6 +35,13 @@ describe('workerConfigFromEnv: worker tuning', () => {
     });
   });
 
+  test('the AWAITING_OTP wait and its session checks: 72 h, 1 min doubling to 1 h by default; env overrides', () => {
+    expect(workerConfigFromEnv({}).download.otp).toEqual({ waitMs: 72 * 3_600_000, checkInitialMs: 60_000, checkMaxMs: 3_600_000 });
+    const c = workerConfigFromEnv({ GST_OTP_WAIT_MS: '7200000', GST_OTP_CHECK_INITIAL_MS: '5000', GST_OTP_CHECK_MAX_MS: '600000' });
+    expect(c.download.otp).toEqual({ waitMs: 7_200_000, checkInitialMs: 5000, checkMaxMs: 600_000 });
+    expect(() => workerConfigFromEnv({ GST_OTP_WAIT_MS: 'forever' })).toThrow(/GST_OTP_WAIT_MS/);
+  });
+
   test.each([
     ['WORKER_MAX_ACTIVITIES', '0', /WORKER_MAX_ACTIVITIES must be a whole number of at least 1, got "0"/],
     ['WORKER_MAX_ACTIVITIES', '2.5', /WORKER_MAX_ACTIVITIES must be a whole number/],

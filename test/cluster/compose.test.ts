@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { ensureSchema, NAMESPACE_RETENTION_SECONDS } from '../../scripts/cluster/lib';
 import { loadClusterSettings, readDotEnv } from '../../scripts/cluster/settings';
 import { findRepoRoot, findTemporalBinary, searchAttributeCreateCommand, temporalVersion, whichOnPath } from '../../scripts/temporal-server';
+import { workflowSourceFromEnv } from '../../worker/bundle';
 import { workerConfigFromEnv } from '../../worker/config';
 import { TASK_QUEUE_DEFAULT } from '../../workflows/config';
 import { cliTypeName, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
@@ -416,7 +417,12 @@ describe('docs/operations.md', () => {
   });
 
   test('names every WORKER_* / GST_* setting the worker reads, and no other', () => {
-    const read = [...envNamesRead((e) => workerConfigFromEnv(e))].filter((n) => /^(WORKER|GST)_/.test(n)).sort();
+    // the worker's settings plus where it takes its workflows from (worker/bundle.ts)
+    const readers = (e: NodeJS.ProcessEnv) => {
+      workerConfigFromEnv(e);
+      workflowSourceFromEnv(e, __filename);
+    };
+    const read = [...envNamesRead(readers)].filter((n) => /^(WORKER|GST)_/.test(n)).sort();
     const named = [...new Set(docs.match(/\b(WORKER|GST)_[A-Z_]+\b/g) ?? [])].sort();
     expect(named).toEqual(read);
   });

@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import { SANDBOX_PORT_DEFAULT } from '../eas/contract';
 import { startSandbox } from '../sandbox/server';
 import { describeConfig, workerConfigFromEnv } from '../worker/config';
+import { workflowSourceFromEnv } from '../worker/bundle';
 import { createDownloadWorker } from '../worker/worker';
 import { ensureTemporalBinary, findRepoRoot, provisionTemporal } from './temporal-server';
 
@@ -100,7 +101,13 @@ async function main(): Promise<void> {
     env.EAS_BASE_URL ??= sandbox.url;
     const config = { ...workerConfigFromEnv(env), address: temporal.address, namespace: temporal.namespace };
     const connection = await NativeConnection.connect({ address: temporal.address });
-    const worker = await createDownloadWorker({ connection, config });
+    // npm start builds first, so the prebuilt bundle is there: the worker is up in well under a second.
+    const source = workflowSourceFromEnv(env);
+    const worker = await createDownloadWorker({
+      connection,
+      config,
+      ...(source.kind === 'bundle' && { workflowBundle: { codePath: source.codePath } }),
+    });
     const running = worker.run();
     stops.push({
       name: 'worker',

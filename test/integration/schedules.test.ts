@@ -4,6 +4,9 @@
  * Every test uses fresh GSTINs (valid check characters) and schedule ids, so deterministic download ids never
  * collide with other test files or earlier runs.
  */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { startGstr2bDownload } from '../../client/start';
@@ -63,6 +66,14 @@ function scheduleIdFor(name: string): string {
 async function startedSyncs(client: Client, scheduleId: string): Promise<string[]> {
   const d = await describeSyncSchedule(client, scheduleId);
   return d.recent.map((r) => r.workflowId);
+}
+
+/** `gst-download schedule …` as a child process (the built CLI; npm test builds first); its last JSON line. */
+async function cliJson(args: string[]): Promise<any> {
+  const main = path.resolve(__dirname, '../../dist/client/cli/main.js');
+  const env = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: h.taskQueue };
+  const { stdout } = await promisify(execFile)(process.execPath, [main, 'schedule', ...args, '--json'], { env });
+  return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
 function gstr2bTruth(gstin: string, rtnprd: string) {
@@ -139,14 +150,11 @@ test('trigger now: one sync of the previous month in India; its children land; a
 test('backfill --from 012026 --to 022026 (CLI) starts one sync per period, each for its own month', async () => {
   const g = freshGstin('33');
   const id = scheduleIdFor('backfill');
-  const lines: string[] = [];
-  await scheduleCommand(h.client, ['create', '--gstin', g, '--kinds', 'gstr2b,einvoice', '--supply-type', 'B2B', '--id', id, '--task-queue', h.taskQueue, '--json'], (l) => lines.push(l));
-  const created = JSON.parse(lines.pop()!);
+  const created = await cliJson(['create', '--gstin', g, '--kinds', 'gstr2b,einvoice', '--supply-type', 'B2B', '--id', id, '--task-queue', h.taskQueue]);
   expect(created).toMatchObject({ scheduleId: id, paused: false, when: 'day 15 of each month at 06:00 Asia/Kolkata', input: { gstins: [g] } });
 
   const t0 = Date.now();
-  await scheduleCommand(h.client, ['backfill', '--id', id, '--from', '012026', '--to', '022026', '--json'], (l) => lines.push(l));
-  expect(JSON.parse(lines.pop()!)).toEqual({ scheduleId: id, periods: ['012026', '022026'], start: '2026-01-31T18:30:00.000Z', end: '2026-03-31T18:29:59.999Z' });
+  expect(await cliJson(['backfill', '--id', id, '--from', '012026', '--to', '022026'])).toEqual({ scheduleId: id, periods: ['012026', '022026'], start: '2026-01-31T18:30:00.000Z', end: '2026-03-31T18:29:59.999Z' });
 
   const started = await waitFor(async () => {
     const ids = await startedSyncs(h.client, id);
@@ -178,6 +186,25 @@ test('backfill --from 012026 --to 022026 (CLI) starts one sync per period, each 
   const d = await describeSyncSchedule(h.client, id);
   expect(d.actionsTaken).toBe(2);
   expect(d.running).toEqual([]);
+});
+
+test('the CLI as a child process: schedule create, then trigger runs last month now', async () => {
+  const g = freshGstin('24');
+  const id = scheduleIdFor('cli-trigger');
+  expect(await cliJson(['create', '--gstin', g, '--kinds', 'gstr2b', '--id', id, '--task-queue', h.taskQueue])).toMatchObject({ scheduleId: id, input: { gstins: [g], kinds: ['gstr2b'] } });
+  const expected = previousPeriodIst(Date.now());
+  expect(await cliJson(['trigger', '--id', id])).toEqual({ scheduleId: id, triggered: true, retPeriod: expected });
+  const [syncId] = await waitFor(async () => {
+    const ids = await startedSyncs(h.client, id);
+    return ids.length > 0 && ids;
+  }, 'the triggered sync to start');
+  const result = (await h.client.workflow.getHandle(syncId!).result()) as SyncResult;
+  expect(result.retPeriod).toBe(expected);
+  expect(result.items.map((i) => [i.workflowId, i.status])).toEqual([[workflowIds.gstr2b({ gstin: g, retPeriod: expected }), 'done']]);
+  const child = (await h.client.workflow.getHandle(result.items[0]!.workflowId).result()) as DownloadSummary;
+  const truth = await gstr2bTruth(g, expected);
+  expect(child.records).toBe(truth.records);
+  expect((await cliJson(['describe', '--id', id])).actionsTaken).toBe(1);
 });
 
 test('describe, list, pause/unpause with a note, delete', async () => {

@@ -8,7 +8,9 @@ import { validateGstin } from '../eas/validation';
 import { gstnSessionRestoredSignal, OTP_FORMAT, progressQuery } from '../workflows/messages';
 
 /** Running downloads of a GSTIN that wait for an OTP (a visibility query: eventually consistent). */
-export async function findAwaitingOtp(client: Client, gstin: string): Promise<string[]> {
+export async function findAwaitingOtp(client: Client, gstinRaw: string): Promise<string[]> {
+  // validated first: the GSTIN goes into a visibility query
+  const gstin = validateGstin(gstinRaw, 'gstin', 'off');
   const ids: string[] = [];
   const query = `GstGstin = "${gstin}" AND GstStage = "AWAITING_OTP" AND ExecutionStatus = "Running"`;
   for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);

@@ -26,6 +26,8 @@ export interface VerifyResult {
   otpRequestId: string;
   /** Workflow ids that were told the session is back. */
   signalled: string[];
+  /** Waiting downloads that could not be told (closed since they were listed), and why. */
+  skipped: Array<{ workflowId: string; reason: string }>;
 }
 
 /**
@@ -52,10 +54,16 @@ export async function verifyOtpAndResume(
     throw new Error(`no OTP request is known for ${gstin}: run "gst-download session request-otp --gstin ${gstin}" first`);
   }
   await eas.verifyOtp(gstin, otpRequestId, otp);
+  // The OTP is spent now: tell every waiting download, even if one of them closed in the meantime.
   const signalled: string[] = [];
+  const skipped: Array<{ workflowId: string; reason: string }> = [];
   for (const id of waiting) {
-    await client.workflow.getHandle(id).signal(gstnSessionRestoredSignal, { gstin });
-    signalled.push(id);
+    try {
+      await client.workflow.getHandle(id).signal(gstnSessionRestoredSignal, { gstin });
+      signalled.push(id);
+    } catch (e) {
+      skipped.push({ workflowId: id, reason: e instanceof Error ? e.message : String(e) });
+    }
   }
-  return { otpRequestId, signalled };
+  return { otpRequestId, signalled, skipped };
 }

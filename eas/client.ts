@@ -23,7 +23,7 @@ import {
   type TaskStatus,
 } from './contract';
 import type { EasConfig } from './config';
-import { EasError } from './errors';
+import { EasError, isEasError } from './errors';
 
 export interface JsonResponse<T> {
   /** The exact bytes the gateway sent (what the store keeps). */
@@ -171,12 +171,19 @@ export class EasClient {
   /** Refreshes the GSTIN's session (by the id we hold, else by GSTIN). Returns the new session id. */
   async refreshSession(gstin: string): Promise<string> {
     const known = this.sessions.get(gstin);
-    const { data } = await this.call<{ 'gst-session-id': string }>('gstnAuth', ROUTES.gstnAuthV1(DEFAULT_VERSIONS.auth, 'REFRESHTOKEN'), {
-      method: 'POST',
-      gstin,
-      body: known ? { 'gst-session-id': known } : { gstin },
-    });
-    const id = requireString(data?.['gst-session-id'], 'gstnAuth', 'gst-session-id');
+    const refresh = (body: Record<string, string>) =>
+      this.call<{ 'gst-session-id': string }>('gstnAuth', ROUTES.gstnAuthV1(DEFAULT_VERSIONS.auth, 'REFRESHTOKEN'), { method: 'POST', gstin, body });
+    let answer: Awaited<ReturnType<typeof refresh>>;
+    try {
+      answer = await refresh(known ? { 'gst-session-id': known } : { gstin });
+    } catch (e) {
+      // The id we hold may be an old session's: someone else (gst-download session verify-otp, another worker)
+      // may have opened a new one for the GSTIN since. Forget ours and ask by GSTIN once.
+      if (!known || !isEasError(e) || e.kind !== 'gstn-session-expired') throw e;
+      this.sessions.delete(gstin);
+      answer = await refresh({ gstin });
+    }
+    const id = requireString(answer.data?.['gst-session-id'], 'gstnAuth', 'gst-session-id');
     this.sessions.set(gstin, id);
     return id;
   }

@@ -40,6 +40,19 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 /** A whole number ≥ 1 (slots, cache sizes). */
+/** The AWAITING_OTP timings, checked so a wait can neither spin (checks at 0 ms) nor end before it starts. */
+function otpConfig(env: NodeJS.ProcessEnv, d: DownloadConfig['otp']): DownloadConfig['otp'] {
+  const waitMs = num(env, 'GST_OTP_WAIT_MS', d.waitMs);
+  const checkInitialMs = num(env, 'GST_OTP_CHECK_INITIAL_MS', d.checkInitialMs);
+  const checkMaxMs = num(env, 'GST_OTP_CHECK_MAX_MS', d.checkMaxMs);
+  if (waitMs < 1000) throw new ConfigError(`GST_OTP_WAIT_MS must be at least 1000 (1 s), got "${env.GST_OTP_WAIT_MS}"`);
+  if (checkInitialMs < 1000) throw new ConfigError(`GST_OTP_CHECK_INITIAL_MS must be at least 1000 (1 s), got "${env.GST_OTP_CHECK_INITIAL_MS}"`);
+  if (checkMaxMs < checkInitialMs) {
+    throw new ConfigError(`GST_OTP_CHECK_MAX_MS (${checkMaxMs}) must not be below GST_OTP_CHECK_INITIAL_MS (${checkInitialMs})`);
+  }
+  return { waitMs, checkInitialMs, checkMaxMs };
+}
+
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number;
 function count(env: NodeJS.ProcessEnv, name: string): number | undefined;
 function count(env: NodeJS.ProcessEnv, name: string, fallback?: number): number | undefined {
@@ -90,11 +103,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       },
       concurrency: Math.max(1, num(env, 'GST_PAGE_CONCURRENCY', d.concurrency)),
       // AWAITING_OTP: how long a download waits for a new OTP, and its cheap session checks meanwhile.
-      otp: {
-        waitMs: num(env, 'GST_OTP_WAIT_MS', d.otp.waitMs),
-        checkInitialMs: num(env, 'GST_OTP_CHECK_INITIAL_MS', d.otp.checkInitialMs),
-        checkMaxMs: num(env, 'GST_OTP_CHECK_MAX_MS', d.otp.checkMaxMs),
-      },
+      otp: otpConfig(env, d.otp),
       gstinChecksum: gstinChecksumFromEnv(env),
       // How soon an activity on a dead worker is retried elsewhere (its start-to-close or heartbeat timeout).
       activity: {

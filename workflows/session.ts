@@ -24,6 +24,9 @@ export class SessionGuard {
   /** Counts `gstnSessionRestored` signals; a wait ends on one received after it began. */
   private restoredSignals = 0;
   private restoredByUpdate = false;
+  /** OTP waits this run, and whether any step succeeded since the last one ended. */
+  private waits = 0;
+  private servedSinceWait = true;
   private readonly otp: OtpConfig;
 
   constructor(
@@ -46,7 +49,7 @@ export class SessionGuard {
           await this.acts.short.verifyGstnOtp(this.gstin, requestId, otp);
         } catch (e) {
           // The caller learns why; the download keeps waiting.
-          throw ApplicationFailure.create({ message: failureMessage(e), type: failureType(e) ?? 'InvalidOtp', nonRetryable: true });
+          throw ApplicationFailure.create({ message: failureMessage(e), type: failureType(e) ?? 'OtpNotVerified', nonRetryable: true });
         }
         this.restoredByUpdate = true;
         return { restored: true as const };
@@ -64,7 +67,11 @@ export class SessionGuard {
   async run<T>(step: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        return await step();
+        const result = await step();
+        // the session served a step: refreshes count again from zero, and an OTP wait did its job
+        this.refreshes = 0;
+        this.servedSinceWait = true;
+        return result;
       } catch (e) {
         if (failureType(e) !== 'GstnSessionExpired') throw e;
         if (this.refreshes >= this.cfg.maxSessionRefreshes) await this.waitForOtp(`refused even after ${this.refreshes} refreshes: ${failureMessage(e)}`);
@@ -91,6 +98,16 @@ export class SessionGuard {
 
   /** One OTP wait at a time per workflow, shared by concurrent steps. */
   private waitForOtp(reason: string): Promise<void> {
+    if (!this.awaiting && this.waits > 0 && !this.servedSinceWait) {
+      // A restored session that still serves nothing is not fixed by asking the taxpayer for yet another OTP.
+      return Promise.reject(
+        ApplicationFailure.create({
+          message: `GSTN session for ${this.gstin} is still refused after a new OTP restored it: ${reason}`,
+          type: 'GstnSessionEnded',
+          nonRetryable: true,
+        }),
+      );
+    }
     this.awaiting ??= this.awaitSession(reason).finally(() => (this.awaiting = undefined));
     return this.awaiting;
   }
@@ -121,11 +138,18 @@ export class SessionGuard {
       }
       if (await condition(restored, Math.min(wait, left), { summary: 'waiting for the GSTN OTP' })) break;
       if (Date.now() - since >= this.otp.waitMs) continue;
-      if (await this.acts.short.checkGstnSession(this.gstin)) break;
+      try {
+        if (await this.acts.short.checkGstnSession(this.gstin)) break;
+      } catch (e) {
+        // The check is only a shortcut: an EAS outage while waiting is not a reason to give up the download.
+        p.lastError = `session check failed, still waiting for the OTP: ${failureMessage(e)}`;
+      }
       wait = Math.min(wait * 2, this.otp.checkMaxMs);
     }
 
     this.refreshes = 0;
+    this.waits++;
+    this.servedSinceWait = false;
     p.otpRequestId = undefined;
     p.awaitingOtpSince = undefined;
     p.lastError = undefined;

@@ -75,10 +75,11 @@ export async function sessionCommand(argv: string[], io: Io): Promise<number> {
     const result = await verifyOtpAndResume(conn.client, eas, gstin, otp, requestId ? { otpRequestId: requestId } : {}).catch((e) => {
       throw new CliError(`verifying the OTP for ${gstin} failed: ${scrub(oneLine(e), otp)}`);
     });
-    if (bool(p, 'json')) io.out(JSON.stringify({ gstin, otpRequestId: result.otpRequestId, restored: true, resumed: result.signalled }));
+    if (bool(p, 'json')) io.out(JSON.stringify({ gstin, otpRequestId: result.otpRequestId, restored: true, resumed: result.signalled, skipped: result.skipped }));
     else {
       io.out(`GSTN session for ${gstin} restored`);
       io.out(result.signalled.length ? `resumed ${result.signalled.length} waiting download(s): ${result.signalled.join(', ')}` : 'no download was waiting for it');
+      for (const s of result.skipped) io.out(`could not tell ${s.workflowId} (closed since it was listed?): ${s.reason}`);
     }
     return 0;
   } finally {

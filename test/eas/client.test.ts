@@ -295,6 +295,19 @@ describe('GSTN session', () => {
     expect(live).toMatchObject({ live: true, refreshable: true });
   });
 
+  it('a session re-opened elsewhere (a new OTP verified by another client) is refreshed by GSTIN once the old id is refused', async () => {
+    const worker = client();
+    await admin.openSessions([GSTIN_BIG]);
+    await worker.refreshSession(GSTIN_BIG); // the worker now holds this session's id
+    await admin.endSessions([GSTIN_BIG]); // that session reaches its maximum age
+    expect((await easError(worker.refreshSession(GSTIN_BIG))).kind).toBe('gstn-session-expired');
+    const cli = client(); // gst-download session verify-otp
+    await cli.verifyOtp(GSTIN_BIG, await cli.requestOtp(GSTIN_BIG), SANDBOX_USER.otp);
+    await admin.expireSessions([GSTIN_BIG]);
+    await expect(worker.refreshSession(GSTIN_BIG)).resolves.toEqual(expect.any(String));
+    await expect(worker.irnDetails(GSTIN_BIG, IRN)).resolves.toBeTruthy();
+  });
+
   it('a worker that never saw the OTP refreshes by GSTIN', async () => {
     await admin.openSessions([GSTIN_C]);
     await admin.expireSessions([GSTIN_C]);

@@ -40,6 +40,8 @@ describe('workerConfigFromEnv: worker tuning', () => {
     const c = workerConfigFromEnv({ GST_OTP_WAIT_MS: '7200000', GST_OTP_CHECK_INITIAL_MS: '5000', GST_OTP_CHECK_MAX_MS: '600000' });
     expect(c.download.otp).toEqual({ waitMs: 7_200_000, checkInitialMs: 5000, checkMaxMs: 600_000 });
     expect(() => workerConfigFromEnv({ GST_OTP_WAIT_MS: 'forever' })).toThrow(/GST_OTP_WAIT_MS/);
+    expect(() => workerConfigFromEnv({ GST_OTP_CHECK_INITIAL_MS: '0' })).toThrow(/GST_OTP_CHECK_INITIAL_MS must be at least 1000/);
+    expect(() => workerConfigFromEnv({ GST_OTP_CHECK_INITIAL_MS: '60000', GST_OTP_CHECK_MAX_MS: '5000' })).toThrow(/must not be below/);
   });
 
   test.each([

@@ -52,7 +52,8 @@ function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; sp
   let first = 0;
   return new Promise((resolve, reject) => {
     const [file, argv] = opts.spawnAs ?? [process.execPath, [ENTRY, ...args]];
-    const child = spawn(file, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // a hung command must not outlive the test: killed after 90 s (the test then fails on its exit code)
+    const child = spawn(file, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 90_000, killSignal: 'SIGKILL' });
     let stdout = '';
     let stderr = '';
     const seen = () => (first ||= Date.now() - started);
@@ -201,11 +202,11 @@ test('a failed download: follow exits 1 with the failure in one line; status sho
 
 (existsSync('/usr/bin/script') ? test : test.skip)('on a terminal, follow redraws one line and ends with the summary', async () => {
   const gstin = uniqueGstin();
-  await h.admin.config({ gstins: { [gstin]: { imsRecords: 60, imsPageSize: 20 } }, taskPolls: 2 });
+  await h.admin.config({ gstins: { [gstin]: { imsRecords: 60, imsPageSize: 20 } }, taskPolls: 8 });
   try {
     const start = await cli(['start', 'ims', '--gstin', gstin, '--section', 'B2B', '--json']);
     const { workflowId } = JSON.parse(start.stdout);
-    // two status checks 1.5 s apart: still running while status asks
+    // eight status checks (about 5 s of backoff): still running while status asks, even on a loaded machine
     const status = await cli(['status', workflowId]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`^${workflowId}  ims  RUNNING  started \\S+\n(SUBMITTED|POLLING)  .*checks \\d\n$`));

@@ -179,3 +179,18 @@ test('no OTP within the configured wait: the download fails, non-retryable, sayi
   expect(cause.message).toMatch(/not restored within .* verify a new OTP/);
   expect((await handle.query(progressQuery)).stage).toBe('FAILED');
 });
+
+test('a session that is restored yet keeps being refused fails the download instead of asking for OTP after OTP', async () => {
+  await h.stopWorkers();
+  await h.startWorker({ otp: { waitMs: 60_000, checkInitialMs: 300, checkMaxMs: 1000 } });
+  const gstin = '29AAGCB7383J1Z4';
+  // every GSTR-2B call finds the session lapsed: refreshes work, the call never does
+  await h.admin.addFaults({ route: 'gstr2b', kind: 'expireSessions', rate: 1 });
+  const handle = await h.start('downloadGstr2b', { gstin, retPeriod: '072025' });
+  const err = await handle.result().catch((e) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err.cause as ApplicationFailure).type).toBe('GstnSessionEnded');
+  expect((err.cause as ApplicationFailure).message).toMatch(/still refused after a new OTP restored it/);
+  const names = ((await handle.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+  expect(names.filter((n) => n === 'requestGstnOtp')).toHaveLength(1);
+});

@@ -5,19 +5,16 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { freePort } from '../../scripts/temporal-server';
 import { bytes } from '../../client/cli/format';
 import type { Truth } from '../../sandbox/types';
 import type { DownloadSummary } from '../../workflows/types';
-import { Harness } from './harness';
+import { CLI_ENTRY, expectFolderMatchesTruth, Harness } from './harness';
 
 jest.setTimeout(180_000);
 
-const ENTRY = path.resolve(__dirname, '../../dist/client/cli/main.js');
 const OTP = '575757'; // eas/contract.ts SANDBOX_USER.otp
 
 let h: Harness;
@@ -37,21 +34,11 @@ interface Run {
 }
 
 function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; spawnAs?: [string, string[]] } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    TEMPORAL_TASK_QUEUE: h.taskQueue,
-    GSTIN_CHECKSUM: 'off',
-    DATA_DIR: h.dataDir,
-    EAS_BASE_URL: h.sandbox.url,
-    EAS_AUTH_URL: h.sandbox.url,
-    ...opts.env,
-  };
+  const env: NodeJS.ProcessEnv = { ...h.cliEnv(), ...opts.env };
   const started = Date.now();
   let first = 0;
   return new Promise((resolve, reject) => {
-    const [file, argv] = opts.spawnAs ?? [process.execPath, [ENTRY, ...args]];
+    const [file, argv] = opts.spawnAs ?? [process.execPath, [CLI_ENTRY, ...args]];
     // a hung command must not outlive the test: killed after 90 s (the test then fails on its exit code)
     const child = spawn(file, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 90_000, killSignal: 'SIGKILL' });
     let stdout = '';
@@ -71,18 +58,11 @@ function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; sp
 /** The files in `dir` equal the sandbox's ground truth (names, bytes, sha256). */
 async function expectStoreEqualsTruth(dir: string, truth: Truth) {
   expect(truth.files.length).toBeGreaterThan(0);
-  for (const t of truth.files) {
-    const bytes = await readFile(path.join(dir, t.name));
-    expect({ name: t.name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({
-      name: t.name,
-      bytes: t.bytes,
-      sha256: t.sha256,
-    });
-  }
+  await expectFolderMatchesTruth(dir, truth);
 }
 
 beforeAll(async () => {
-  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm test does)`);
+  if (!existsSync(CLI_ENTRY)) throw new Error(`${CLI_ENTRY} is missing: run "npm run build" first (npm test does)`);
   // Two pages at a time, each answered 300 ms late, and a task that stays processing for two checks 1.5 s
   // apart: a download long enough for --follow to show the stages and the pages bar move.
   h = await Harness.create({
@@ -211,7 +191,7 @@ test('a failed download: follow exits 1 with the failure in one line; status sho
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`^${workflowId}  ims  RUNNING  started \\S+\n(SUBMITTED|POLLING)  .*checks \\d\n$`));
     // util-linux script(1) gives the child a pseudo-terminal; -e returns the child's exit code.
-    const command = [process.execPath, ENTRY, 'follow', workflowId, '--interval', '200'].join(' ');
+    const command = [process.execPath, CLI_ENTRY, 'follow', workflowId, '--interval', '200'].join(' ');
     const run = await cli([], { spawnAs: ['/usr/bin/script', ['-qec', command, '/dev/null']] });
     expect(run.code).toBe(0);
     const redraws = run.stdout.split('\r').filter((part) => part.endsWith('\x1b[K'));

@@ -11,17 +11,24 @@ import {
   type Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type SandboxOptions } from '../../sandbox/server';
+import type { TruthKind } from '../../sandbox/truth';
+import type { Truth } from '../../sandbox/types';
 import { FileStore } from '../../store/file-store';
 import { DEFAULT_CONFIG, type DownloadConfig } from '../../workflows/config';
 import type { WorkerConfig } from '../../worker/config';
 import { createDownloadWorker } from '../../worker/worker';
+import type { DownloadSummary } from '../../workflows/types';
+
+/** The built `gst-download` CLI (npm test builds first). */
+export const CLI_ENTRY = path.resolve(__dirname, '../../dist/client/cli/main.js');
 
 /** Worker logs at ERROR (activity retries are expected here) so test output stays readable (the runtime is per process: install once). */
 function quietRuntime(): void {
@@ -154,6 +161,30 @@ export class Harness {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
+  /** The environment a `gst-download` child process needs to reach this harness's server, queue, store and sandbox. */
+  cliEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      TEMPORAL_ADDRESS: this.address,
+      TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      GSTIN_CHECKSUM: 'off',
+      DATA_DIR: this.dataDir,
+      EAS_BASE_URL: this.sandbox.url,
+      EAS_AUTH_URL: this.sandbox.url,
+    };
+  }
+
+  /** Every file of the sandbox's truth is in the summary with the same sha256, and the record total agrees. */
+  async expectTruth(summary: DownloadSummary, kind: TruthKind, params: Record<string, string>): Promise<void> {
+    const truth = await this.admin.truth(kind, params);
+    for (const t of truth.files) {
+      const f = summary.files.find((x) => x.name === t.name);
+      expect(f && { name: f.name, sha256: f.sha256 }).toEqual({ name: t.name, sha256: t.sha256 });
+    }
+    expect(summary.records).toBe(truth.records);
+  }
+
   /** Starts a workflow directly (no client-side validation) on this harness's queue. */
   start(type: string, input: unknown, workflowId = `${type}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`) {
     return this.client.workflow.start(type, { taskQueue: this.taskQueue, workflowId, args: [input] });
@@ -163,6 +194,18 @@ export class Harness {
   async historyLength(workflowId: string, runId?: string): Promise<number> {
     const history = await this.client.workflow.getHandle(workflowId, runId).fetchHistory();
     return history.events?.length ?? 0;
+  }
+}
+
+/** Each file of the truth is in `folder` on disk with the same name, size and sha256. */
+export async function expectFolderMatchesTruth(folder: string, truth: Truth): Promise<void> {
+  for (const t of truth.files) {
+    const bytes = await readFile(path.join(folder, t.name));
+    expect({ name: t.name, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({
+      name: t.name,
+      bytes: t.bytes,
+      sha256: t.sha256,
+    });
   }
 }
 

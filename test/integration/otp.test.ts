@@ -5,7 +5,6 @@
  * a session it fails, readable, after the configured wait.
  */
 import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -14,7 +13,7 @@ import { EasClient } from '../../eas/client';
 import { SANDBOX_USER } from '../../eas/contract';
 import { provideOtpUpdate, progressQuery } from '../../workflows/messages';
 import type { DownloadSummary } from '../../workflows/types';
-import { Harness, waitFor } from './harness';
+import { CLI_ENTRY, Harness, waitFor } from './harness';
 
 jest.setTimeout(180_000);
 
@@ -27,12 +26,6 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 beforeEach(() => h.admin.reset());
-
-async function expectTruth(summary: DownloadSummary, kind: 'ims' | 'gstr2b', params: Record<string, string>) {
-  const truth = await h.admin.truth(kind, params);
-  expect(summary.files.map((f) => [f.name, f.sha256])).toEqual(expect.arrayContaining(truth.files.map((t) => [t.name, t.sha256])));
-  expect(summary.records).toBe(truth.records);
-}
 
 /** A history as text with every payload decoded (payload bytes are base64 in the JSON form). */
 async function historyText(handle: WorkflowHandle): Promise<string> {
@@ -80,8 +73,8 @@ test('verify-then-signal: one OTP resumes every waiting download of the GSTIN, a
   const r = await verifyOtpAndResume(h.client, eas, gstin, OTP);
   expect(r.signalled).toEqual(expect.arrayContaining(mine));
   expect(r.skipped).toEqual([]);
-  await expectTruth((await a.result()) as DownloadSummary, 'ims', ims);
-  await expectTruth((await b.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '102025' });
+  await h.expectTruth((await a.result()) as DownloadSummary, 'ims', ims);
+  await h.expectTruth((await b.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '102025' });
 
   for (const handle of [a, b]) {
     const text = await historyText(handle);
@@ -103,18 +96,10 @@ test('the CLI: gst-download session verify-otp resumes a waiting download, witho
   const handle = await h.start('downloadImsInvoices', input);
   await awaitingOtp(handle);
   await waitFor(async () => ((await findAwaitingOtp(h.client, gstin)).length ? true : undefined), 'visible as AWAITING_OTP');
-  const cli = path.resolve(__dirname, '../../dist/client/cli/main.js');
-  const env = {
-    ...process.env,
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-    TEMPORAL_TASK_QUEUE: h.taskQueue,
-    EAS_BASE_URL: h.sandbox.url,
-    EAS_AUTH_URL: h.sandbox.url,
-  };
-  const run = await promisify(execFile)(process.execPath, [cli, 'session', 'verify-otp', '--gstin', gstin, '--otp', OTP], { env });
+  const run = await promisify(execFile)(process.execPath, [CLI_ENTRY, 'session', 'verify-otp', '--gstin', gstin, '--otp', OTP], { env: h.cliEnv() });
   expect(run.stdout).toContain(handle.workflowId);
   expect(run.stdout + run.stderr).not.toContain(OTP);
-  await expectTruth((await handle.result()) as DownloadSummary, 'ims', input);
+  await h.expectTruth((await handle.result()) as DownloadSummary, 'ims', input);
   expect(await historyText(handle)).not.toMatch(OTP_ALONE);
 });
 
@@ -136,7 +121,7 @@ test('provideOtp update: malformed and wrong OTPs are rejected while the downloa
   expect((await handle.query(progressQuery)).stage).toBe('AWAITING_OTP');
 
   expect(await provide(OTP)).toEqual({ restored: true });
-  await expectTruth((await handle.result()) as DownloadSummary, 'ims', input);
+  await h.expectTruth((await handle.result()) as DownloadSummary, 'ims', input);
   // The validator rejected the malformed one before it was recorded; the accepted update keeps the OTP in history
   // in clear (the README says so) — which also shows historyText would find an OTP that got in.
   const text = await historyText(handle);
@@ -159,7 +144,7 @@ test('a session restored by other means (a new OTP verified elsewhere) is notice
   // Someone verifies a new OTP with EAS outside this worker and tells nobody.
   const elsewhere = new EasClient(h.workerConfig().eas);
   await elsewhere.verifyOtp(gstin, await elsewhere.requestOtp(gstin), OTP);
-  await expectTruth((await handle.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '092025' });
+  await h.expectTruth((await handle.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '092025' });
   const names = ((await handle.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
   expect(names).toContain('checkGstnSession');
   expect(names).not.toContain('verifyGstnOtp');

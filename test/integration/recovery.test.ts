@@ -23,15 +23,6 @@ beforeEach(async () => {
 });
 
 
-async function expectTruth(summary: DownloadSummary, kind: 'ims' | 'gstr2b' | 'einvoice', params: Record<string, string>) {
-  const truth = await h.admin.truth(kind, params);
-  for (const t of truth.files) {
-    const f = summary.files.find((x) => x.name === t.name);
-    expect(f && { name: f.name, sha256: f.sha256 }).toEqual({ name: t.name, sha256: t.sha256 });
-  }
-  expect(summary.records).toBe(truth.records);
-}
-
 test('a task that needs several status checks is polled with durable timers until it completes', async () => {
   await h.admin.config({ taskPolls: 3 });
   const input = { gstin: '24AAACC1206D1ZM', retPeriod: '012025', supplyType: 'SEZWP', supplierGstin: '24AAACC1206D1ZM' };
@@ -44,7 +35,7 @@ test('a task that needs several status checks is polled with durable timers unti
   const timers = events.filter((e) => e.timerStartedEventAttributes).length;
   expect(timers).toBe(4);
   console.log(`history: e-invoice download with ${summary.polls} status checks = ${events.length} events`);
-  await expectTruth(summary, 'einvoice', input);
+  await h.expectTruth(summary, 'einvoice', input);
 });
 
 test('EAS token expiry in the middle of a download: the client refreshes and the download completes', async () => {
@@ -54,7 +45,7 @@ test('EAS token expiry in the middle of a download: the client refreshes and the
   await h.admin.addFaults({ route: 'taskPage', kind: 'expireTokens', after: 3, next: 1 });
   const input = { gstin, section: 'B2BA' };
   const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
-  await expectTruth(summary, 'ims', input);
+  await h.expectTruth(summary, 'ims', input);
   const req = await h.admin.requests();
   expect(req.byRoute.taskPage!.byStatus['403']).toBeGreaterThanOrEqual(1);
   expect(req.byRoute.refresh?.byStatus['200']).toBeGreaterThanOrEqual(1);
@@ -67,7 +58,7 @@ test('GSTN session expiry in the middle of a multi-file GSTR-2B: refreshGstnSess
   await h.admin.addFaults({ route: 'gstr2b', kind: 'expireSessions', after: 2, next: 1 });
   const handle = await h.start('downloadGstr2b', { gstin, retPeriod: '112025' });
   const summary = (await handle.result()) as DownloadSummary;
-  await expectTruth(summary, 'gstr2b', { gstin, rtnprd: '112025' });
+  await h.expectTruth(summary, 'gstr2b', { gstin, rtnprd: '112025' });
   const req = await h.admin.requests();
   expect(req.byRoute.gstr2b!.byStatus['502']).toBeGreaterThanOrEqual(1);
   expect(req.byRoute.gstnAuth!.byStatus['200']).toBeGreaterThanOrEqual(1);
@@ -81,7 +72,7 @@ test('GSTN session gone before submission: refreshed, then the job is submitted'
   await h.admin.expireSessions([gstin]);
   const input = { gstin, section: 'ECOM' };
   const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
-  await expectTruth(summary, 'ims', input);
+  await h.expectTruth(summary, 'ims', input);
   expect((await h.admin.requests()).byRoute.imsInvoices!.byStatus['502']).toBe(1);
 });
 
@@ -102,9 +93,9 @@ test('5xx, 429 with Retry-After, resets, truncated bodies and a corrupt ZIP are 
     h.start('downloadEinvoices', einv).then((x) => x.result()),
     h.start('downloadGstr2b', g2b).then((x) => x.result()),
   ]);
-  await expectTruth(a as DownloadSummary, 'ims', ims);
-  await expectTruth(b as DownloadSummary, 'einvoice', einv);
-  await expectTruth(c as DownloadSummary, 'gstr2b', { gstin: g2b.gstin, rtnprd: g2b.retPeriod });
+  await h.expectTruth(a as DownloadSummary, 'ims', ims);
+  await h.expectTruth(b as DownloadSummary, 'einvoice', einv);
+  await h.expectTruth(c as DownloadSummary, 'gstr2b', { gstin: g2b.gstin, rtnprd: g2b.retPeriod });
   const req = await h.admin.requests();
   expect(req.byRoute.taskPage!.byStatus['500']).toBe(3);
   expect(req.byRoute.taskStatus!.byStatus['429']).toBe(2);
@@ -120,7 +111,7 @@ test('a failed task is submitted again, and the download completes', async () =>
   const input = { gstin: '24AAACC1206D1ZM', section: 'B2B', status: 'A' };
   const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
   expect(summary.submissions).toBe(2);
-  await expectTruth(summary, 'ims', input);
+  await h.expectTruth(summary, 'ims', input);
 });
 
 test('a task that keeps failing fails the download after a bounded number of submissions, non-retryable', async () => {
@@ -143,7 +134,7 @@ test('a result that expired mid-download (404) makes the workflow submit the job
   const input = { gstin, section: 'B2BDNA' };
   const summary = (await (await h.start('downloadImsInvoices', input)).result()) as DownloadSummary;
   expect(summary.submissions).toBe(2);
-  await expectTruth(summary, 'ims', input);
+  await h.expectTruth(summary, 'ims', input);
   expect((await h.admin.requests()).byRoute.taskPage!.byStatus['404']).toBeGreaterThanOrEqual(1);
 });
 
@@ -154,5 +145,5 @@ test('an e-invoice task whose result expired while polling is submitted again', 
   await h.admin.addFaults({ route: 'taskStatus', kind: 'expireTasks', after: 1, next: 1 });
   const summary = (await (await h.start('downloadEinvoices', input)).result()) as DownloadSummary;
   expect(summary.submissions).toBe(2);
-  await expectTruth(summary, 'einvoice', input);
+  await h.expectTruth(summary, 'einvoice', input);
 });

@@ -5,7 +5,6 @@
  * collide with other test files or earlier runs.
  */
 import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -25,7 +24,7 @@ import type { SyncResult } from '../../workflows/sync';
 import { previousPeriodIst } from '../../workflows/sync';
 import { GstDownloadKind, GstGstin, GstReturnPeriod } from '../../workflows/search-attributes';
 import type { DownloadSummary } from '../../workflows/types';
-import { Harness, waitFor } from './harness';
+import { CLI_ENTRY, Harness, waitFor } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -70,9 +69,7 @@ async function startedSyncs(client: Client, scheduleId: string): Promise<string[
 
 /** `gst-download schedule …` as a child process (the built CLI; npm test builds first); its last JSON line. */
 async function cliJson(args: string[]): Promise<any> {
-  const main = path.resolve(__dirname, '../../dist/client/cli/main.js');
-  const env = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: h.taskQueue };
-  const { stdout } = await promisify(execFile)(process.execPath, [main, 'schedule', ...args, '--json'], { env });
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI_ENTRY, 'schedule', ...args, '--json'], { env: h.cliEnv() });
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 

@@ -11,7 +11,8 @@ import {
   type ScheduleHandle,
   type ScheduleSummary,
 } from '@temporalio/client';
-import { InvalidInputError, validateReturnPeriod, type ValidationOptions } from '../eas/validation';
+import { InvalidInputError, validateReturnPeriod } from '../eas/validation';
+import { validationOptions } from './start';
 import { unitHash } from '../workflows/backoff';
 import { TASK_QUEUE_DEFAULT } from '../workflows/config';
 import { GstDownloadKind } from '../workflows/search-attributes';
@@ -59,11 +60,6 @@ export interface SyncScheduleInfo {
   recent: Array<{ scheduledAt: string; takenAt: string; workflowId: string; retPeriod: string }>;
   running: string[];
   actionsTaken?: number;
-}
-
-function validationOptions(o: { gstinChecksum?: 'strict' | 'off'; now?: Date }): ValidationOptions {
-  const env = (process.env.GSTIN_CHECKSUM ?? 'strict').toLowerCase();
-  return { gstinChecksum: o.gstinChecksum ?? (env === 'off' ? 'off' : 'strict'), now: o.now ?? new Date() };
 }
 
 /** The default schedule id of a GSTIN set: the same set (in any order) always gets the same id. */

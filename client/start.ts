@@ -33,7 +33,8 @@ export interface Started<W extends Workflow> {
   existing: boolean;
 }
 
-function validationOptions(o: StartOptions): ValidationOptions {
+/** Validation settings for a start: the caller's, else GSTIN_CHECKSUM from the environment (strict by default). */
+export function validationOptions(o: Pick<StartOptions, 'gstinChecksum' | 'now'>): ValidationOptions {
   const env = (process.env.GSTIN_CHECKSUM ?? 'strict').toLowerCase();
   return { gstinChecksum: o.gstinChecksum ?? (env === 'off' ? 'off' : 'strict'), now: o.now ?? new Date() };
 }

@@ -105,14 +105,16 @@ export function validateIrn(value: unknown, field: string): string {
   return value.trim().toLowerCase();
 }
 
-function asObject(input: unknown): Record<string, unknown> {
+/** The input as a plain object, or an InvalidInputError for anything else. */
+export function asObject(input: unknown): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidInputError('input', 'must be a JSON object');
   }
   return input as Record<string, unknown>;
 }
 
-function rejectUnknown(obj: Record<string, unknown>, known: string[]): void {
+/** Refuses a field the input type does not know (a misspelt field is an error, not silently ignored). */
+export function rejectUnknown(obj: Record<string, unknown>, known: string[]): void {
   for (const k of Object.keys(obj)) {
     if (!known.includes(k)) throw new InvalidInputError(k, `is not a known field (expected ${known.join(', ')})`);
   }

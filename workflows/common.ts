@@ -75,9 +75,12 @@ export function validated<T>(fn: (opts: ValidationOptions) => T, cfg: DownloadCo
   }
 }
 
+/** India Standard Time is UTC+05:30 all year (no daylight saving time). */
+export const IST_OFFSET_MS = 330 * 60_000;
+
 /** Folder date (YYYY-MM-DD) in India for kinds without a return period. */
 export function istDate(ms: number): string {
-  return new Date(ms + 330 * 60_000).toISOString().slice(0, 10);
+  return new Date(ms + IST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /**

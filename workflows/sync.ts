@@ -22,7 +22,9 @@ import {
 } from '@temporalio/common';
 import { IMS_SECTIONS, SUPPLY_TYPES, type ImsSection, type SupplyType } from '../eas/contract';
 import {
+  asObject,
   InvalidInputError,
+  rejectUnknown,
   validateGstin,
   validateReturnPeriod,
   type EinvoiceInput,
@@ -31,7 +33,7 @@ import {
   type ValidationOptions,
 } from '../eas/validation';
 import { workflowIds } from '../client/ids';
-import { loadConfig, validated } from './common';
+import { fanOut, IST_OFFSET_MS, loadConfig, validated } from './common';
 import { GstDownloadKind, GstGstin, GstReturnPeriod } from './search-attributes';
 import type { DownloadSummary } from './types';
 
@@ -106,13 +108,8 @@ const KNOWN_FIELDS = ['gstins', 'kinds', 'retPeriod', 'supplyType', 'einvoiceAs'
 
 /** Validates a sync input (pure: shared by the client library, the CLI and the workflow). */
 export function validateSyncInput(input: unknown, opts: ValidationOptions): SyncPlan {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new InvalidInputError('input', 'must be a JSON object');
-  }
-  const o = input as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!KNOWN_FIELDS.includes(k)) throw new InvalidInputError(k, `is not a known field (expected ${KNOWN_FIELDS.join(', ')})`);
-  }
+  const o = asObject(input);
+  rejectUnknown(o, KNOWN_FIELDS);
   const mode = opts.gstinChecksum ?? 'strict';
   const gstins = list(o.gstins ?? [], 'gstins').map((g, i) => validateGstin(g, `gstins[${i}]`, mode));
   if (gstins.length === 0) throw new InvalidInputError('gstins', 'at least one GSTIN is required');
@@ -152,8 +149,6 @@ export function validateSyncInput(input: unknown, opts: ValidationOptions): Sync
 // ---------------------------------------------------------------------------------------------
 // Periods in India (fixed +05:30: India has no daylight saving time)
 // ---------------------------------------------------------------------------------------------
-
-const IST_OFFSET_MS = 330 * 60_000;
 
 function period(year: number, month: number): string {
   return `${String(month).padStart(2, '0')}${year}`;
@@ -310,14 +305,8 @@ async function runChild(spec: ChildSpec): Promise<SyncItem> {
 /** Runs every spec with at most `limit` in flight; results in spec order. A failed child never stops the others. */
 async function runAll(specs: ChildSpec[], limit: number): Promise<SyncItem[]> {
   const results: SyncItem[] = new Array(specs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < specs.length) {
-      const i = next++;
-      results[i] = await runChild(specs[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, specs.length) }, lane));
+  // runChild reports a failed download in its item; only a cancellation throws, and that stops the sync
+  await fanOut(0, specs.length - 1, limit, async (i) => void (results[i] = await runChild(specs[i]!)), () => false);
   return results;
 }
 

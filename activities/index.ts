@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import type { EasClient } from '../eas/client';
 import { EINVOICE_ZIP, type ResultEntry } from '../eas/contract';
-import type { EinvoiceInput, Gstr2bInput } from '../eas/validation';
+import { isEasError } from '../eas/errors';
+import type { EinvoiceInput, Gstr2bInput } from '../domain/inputs';
 import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/store';
-import type { DownloadConfig } from '../workflows/config';
-import { MAX_SUMMARY_FILES } from '../workflows/config';
-import { corrupt, mapErrors, taskFailed } from './errors';
+import type { DownloadConfig } from '../domain/config';
+import { MAX_SUMMARY_FILES } from '../domain/config';
+import { corrupt, taskFailed } from './errors';
 import { countRecordsInFile } from './json-count';
 import { gstr2bRecords, imsPageRecords } from './records';
 import { ZipCorruptError, ZipReader } from './zip-reader';
@@ -87,158 +88,145 @@ export function createActivities({ eas, store, config }: ActivityDeps) {
     },
 
     async refreshGstnSession(gstin: string): Promise<void> {
-      await mapErrors(() => eas.refreshSession(gstin));
+      await eas.refreshSession(gstin);
       log.info('GSTN session refreshed', { gstin });
     },
 
     /** Asks GSTN to send the taxpayer an OTP; returns the request id (not a secret). */
     async requestGstnOtp(gstin: string): Promise<string> {
-      const id = await mapErrors(() => eas.requestOtp(gstin));
+      const id = await eas.requestOtp(gstin);
       log.info('GSTN OTP requested', { gstin, otpRequestId: id });
       return id;
     },
 
     /** Verifies an OTP (the `provideOtp` update path). A wrong OTP fails, non-retryable (InvalidOtp). */
     async verifyGstnOtp(gstin: string, otpRequestId: string, otp: string): Promise<void> {
-      await mapErrors(() => eas.verifyOtp(gstin, otpRequestId, otp));
+      await eas.verifyOtp(gstin, otpRequestId, otp);
       log.info('GSTN OTP verified; session restored', { gstin, otpRequestId });
     },
 
     /** The cheap check while waiting for an OTP: is there a live (refreshable) session again? */
     async checkGstnSession(gstin: string): Promise<boolean> {
       try {
-        await mapErrors(() => eas.refreshSession(gstin));
+        await eas.refreshSession(gstin);
         return true;
       } catch (e) {
-        const type = (e as { type?: string }).type;
-        if (type === 'GstnSessionEnded' || type === 'GstnSessionExpired') return false;
+        if (isEasError(e) && (e.kind === 'gstn-session' || e.kind === 'gstn-session-expired')) return false;
         throw e;
       }
     },
 
     async submitEinvoice(input: EinvoiceInput): Promise<string> {
-      return mapErrors(() => eas.submitEinvoiceDownload(input));
+      return eas.submitEinvoiceDownload(input);
     },
 
     async submitIms(gstin: string, section: string, status?: string): Promise<string> {
-      return mapErrors(() => eas.submitImsDownload(gstin, section, status));
+      return eas.submitImsDownload(gstin, section, status);
     },
 
     async checkTask(taskId: string): Promise<{ status: string; error?: string }> {
-      const s = await mapErrors(() => eas.taskStatus(taskId));
+      const s = await eas.taskStatus(taskId);
       return s.error ? { status: s.status, error: `${s.error.message} ${JSON.stringify(s.error.args ?? {})}` } : { status: s.status };
     },
 
     async countPages(taskId: string): Promise<number> {
-      return mapErrors(() => eas.taskPages(taskId));
+      return eas.taskPages(taskId);
     },
 
     async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<StoredFile> {
-      return mapErrors(async () => {
-        const { body, data } = await eas.taskPage(taskId, page);
-        return store.writeFile(loc, pageName(page), body, imsPageRecords(data));
-      });
+      const { body, data } = await eas.taskPage(taskId, page);
+      return store.writeFile(loc, pageName(page), body, imsPageRecords(data));
     },
 
     /** Streams the task's ZIP into the store, checks it, and stores result.json and every file-N.json. */
     async downloadEinvoiceResult(taskId: string, loc: DownloadLocation): Promise<EinvoiceResult> {
-      return mapErrors(async () => {
-        const zipTmp = await store.tempPath(loc, 'einvoice.zip');
-        let zip: ZipReader | undefined;
-        try {
-          await eas.downloadTaskZip(taskId, zipTmp);
-          heartbeat('downloaded');
-          zip = await ZipReader.open(zipTmp);
-          const resultBuf = await extractSmall(zip, store, loc, EINVOICE_ZIP.resultFile);
-          const entries = parseResultJson(resultBuf);
-          const files: StoredFile[] = [await store.writeFile(loc, EINVOICE_ZIP.resultFile, resultBuf, 0)];
-          const failedEntries: EinvoiceResult['failedEntries'] = [];
-          for (const entry of entries) {
-            if (entry.status !== '1' || typeof entry.data !== 'string') {
-              failedEntries.push({ message: entry.error?.message ?? 'unknown', type: entry.error?.type ?? 'unknown' });
-              continue;
-            }
-            const tmp = await store.tempPath(loc, entry.data);
-            try {
-              await zip.extractTo(entry.data, tmp);
-              const records = await countRecordsInFile(tmp).catch((e: Error) => {
-                throw new ZipCorruptError(`${entry.data}: ${e.message}`);
-              });
-              files.push(await store.adoptFile(loc, entry.data, tmp, records));
-            } catch (e) {
-              await rm(tmp, { force: true });
-              throw e;
-            }
-            heartbeat(entry.data);
+      const zipTmp = await store.tempPath(loc, 'einvoice.zip');
+      let zip: ZipReader | undefined;
+      try {
+        await eas.downloadTaskZip(taskId, zipTmp);
+        heartbeat('downloaded');
+        zip = await ZipReader.open(zipTmp);
+        const resultBuf = await extractSmall(zip, store, loc, EINVOICE_ZIP.resultFile);
+        const entries = parseResultJson(resultBuf);
+        const files: StoredFile[] = [await store.writeFile(loc, EINVOICE_ZIP.resultFile, resultBuf, 0)];
+        const failedEntries: EinvoiceResult['failedEntries'] = [];
+        for (const entry of entries) {
+          if (entry.status !== '1' || typeof entry.data !== 'string') {
+            failedEntries.push({ message: entry.error?.message ?? 'unknown', type: entry.error?.type ?? 'unknown' });
+            continue;
           }
-          zip.close();
-          zip = undefined;
-          files.unshift(await store.adoptFile(loc, 'einvoice.zip', zipTmp, 0));
-          const data = files.filter((f) => f.name !== 'einvoice.zip');
-          return {
-            files,
-            records: data.reduce((n, f) => n + f.records, 0),
-            bytes: files.reduce((n, f) => n + f.bytes, 0),
-            failedEntries,
-          };
-        } catch (e) {
-          zip?.close();
-          await rm(zipTmp, { force: true });
-          if (e instanceof ResultFailedError) throw taskFailed(`task ${taskId}: ${e.message}`);
-          if (e instanceof ZipCorruptError || e instanceof SyntaxError) throw corrupt(`task ${taskId}: ${(e as Error).message}`);
-          throw e;
+          const tmp = await store.tempPath(loc, entry.data);
+          try {
+            await zip.extractTo(entry.data, tmp);
+            const records = await countRecordsInFile(tmp).catch((e: Error) => {
+              throw new ZipCorruptError(`${entry.data}: ${e.message}`);
+            });
+            files.push(await store.adoptFile(loc, entry.data, tmp, records));
+          } catch (e) {
+            await rm(tmp, { force: true });
+            throw e;
+          }
+          heartbeat(entry.data);
         }
-      });
+        zip.close();
+        zip = undefined;
+        files.unshift(await store.adoptFile(loc, 'einvoice.zip', zipTmp, 0));
+        const data = files.filter((f) => f.name !== 'einvoice.zip');
+        return {
+          files,
+          records: data.reduce((n, f) => n + f.records, 0),
+          bytes: files.reduce((n, f) => n + f.bytes, 0),
+          failedEntries,
+        };
+      } catch (e) {
+        zip?.close();
+        await rm(zipTmp, { force: true });
+        if (e instanceof ResultFailedError) throw taskFailed(`task ${taskId}: ${e.message}`);
+        if (e instanceof ZipCorruptError || e instanceof SyntaxError) throw corrupt(`task ${taskId}: ${(e as Error).message}`);
+        throw e;
+      }
     },
 
     /** The first GSTR-2B answer: the whole return, or its summary with the file count. */
     async fetchGstr2b(input: Gstr2bInput, loc: DownloadLocation): Promise<Gstr2bFirst> {
-      return mapErrors(async () => {
-        const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
-        const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
-        const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
-        const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
-        return { file, fileCount: fc, gendt: data.data.gendt };
-      });
+      const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
+      const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
+      const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
+      const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
+      return { file, fileCount: fc, gendt: data.data.gendt };
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
-      return mapErrors(async () => {
-        const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
-        return store.writeFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
-      });
+      const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
+      return store.writeFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
-      return mapErrors(async () => {
-        const { body } = await eas.irnDetails(gstin, irn);
-        return store.writeFile(loc, irnName(irn), body, 1);
-      });
+      const { body } = await eas.irnDetails(gstin, irn);
+      return store.writeFile(loc, irnName(irn), body, 1);
     },
 
     /** Writes manifest.json and returns the summary's file list (pages are read back from the store). */
     async finishDownload(input: FinishInput): Promise<FinishResult> {
-      return mapErrors(async () => {
-        let files = input.files;
-        if (input.pages !== undefined) {
-          files = [];
-          for (let p = 1; p <= input.pages; p++) files.push(await readBack(store, input.loc, pageName(p), imsPageBodyRecords));
-        } else if (input.irns) {
-          files = [];
-          for (const irn of input.irns) files.push(await readBack(store, input.loc, irnName(irn), () => 1));
-        }
-        const records = files.reduce((n, f) => n + f.records, 0);
-        const manifest: Manifest = { ...input.manifest, location: store.locationRef(input.loc), files, records };
-        const file = await store.writeManifest(input.loc, manifest);
-        return {
-          manifest: file,
-          location: manifest.location,
-          files: files.slice(0, MAX_SUMMARY_FILES),
-          filesTruncated: files.length > MAX_SUMMARY_FILES,
-          records,
-          bytes: files.reduce((n, f) => n + f.bytes, 0),
-        };
-      });
+      let files = input.files;
+      if (input.pages !== undefined) {
+        files = [];
+        for (let p = 1; p <= input.pages; p++) files.push(await readBack(store, input.loc, pageName(p), imsPageBodyRecords));
+      } else if (input.irns) {
+        files = [];
+        for (const irn of input.irns) files.push(await readBack(store, input.loc, irnName(irn), () => 1));
+      }
+      const records = files.reduce((n, f) => n + f.records, 0);
+      const manifest: Manifest = { ...input.manifest, location: store.locationRef(input.loc), files, records };
+      const file = await store.writeManifest(input.loc, manifest);
+      return {
+        manifest: file,
+        location: manifest.location,
+        files: files.slice(0, MAX_SUMMARY_FILES),
+        filesTruncated: files.length > MAX_SUMMARY_FILES,
+        records,
+        bytes: files.reduce((n, f) => n + f.bytes, 0),
+      };
     },
   };
 }

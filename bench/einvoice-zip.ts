@@ -19,7 +19,7 @@ import { easConfigFromEnv } from '../eas/config';
 import { SandboxAdmin } from '../sandbox/admin';
 import { FileStore } from '../store/file-store';
 import type { DownloadLocation } from '../store/store';
-import { DEFAULT_CONFIG } from '../workflows/config';
+import { DEFAULT_CONFIG } from '../domain/config';
 import {
   checkKnown,
   intArg,

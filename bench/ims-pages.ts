@@ -20,7 +20,7 @@ import { SandboxAdmin } from '../sandbox/admin';
 import { provisionTemporal } from '../scripts/temporal-server';
 import { FileStore } from '../store/file-store';
 import type { Manifest } from '../store/store';
-import { DEFAULT_CONFIG, type DownloadConfig } from '../workflows/config';
+import { DEFAULT_CONFIG, type DownloadConfig } from '../domain/config';
 import type { DownloadSummary } from '../workflows/types';
 import type { WorkerConfig } from '../worker/config';
 import { createDownloadWorker } from '../worker/worker';

@@ -1,6 +1,6 @@
 /** The client library: start downloads by typed functions; the same download asked twice runs once. */
 export { startEinvoiceDownload, startGstr2bDownload, startImsDownload, startIrnDetails, type StartOptions, type Started } from './start';
-export { workflowIds } from './ids';
+export { workflowIds } from '../domain/ids';
 export {
   createSyncSchedule,
   listSyncSchedules,
@@ -14,5 +14,7 @@ export {
   type SyncScheduleOptions,
   type SyncScheduleInfo,
 } from './schedules';
-export { previousPeriodIst, type SyncInput, type SyncResult } from '../workflows/sync';
-export { InvalidInputError } from '../eas/validation';
+export { previousPeriodIst } from '../domain/periods';
+export type { SyncInput } from '../domain/sync-input';
+export type { SyncResult } from '../workflows/sync';
+export { InvalidInputError } from '../domain/inputs';

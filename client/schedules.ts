@@ -11,12 +11,13 @@ import {
   type ScheduleHandle,
   type ScheduleSummary,
 } from '@temporalio/client';
-import { InvalidInputError, validateReturnPeriod } from '../eas/validation';
+import { InvalidInputError, validateReturnPeriod } from '../domain/inputs';
 import { validationOptions } from './start';
-import { unitHash } from '../workflows/backoff';
-import { TASK_QUEUE_DEFAULT } from '../workflows/config';
+import { unitHash } from '../domain/hash';
+import { TASK_QUEUE_DEFAULT } from '../domain/config';
 import { GstDownloadKind } from '../workflows/search-attributes';
-import { monthAfterIst, periodsBetween, previousPeriodIst, validateSyncInput, type SyncInput, type SyncPlan } from '../workflows/sync';
+import { monthAfterIst, periodsBetween, previousPeriodIst } from '../domain/periods';
+import { validateSyncInput, type SyncInput, type SyncPlan } from '../domain/sync-input';
 
 export const SYNC_WORKFLOW_TYPE = 'syncReturnPeriod';
 export const SYNC_TIMEZONE = 'Asia/Kolkata';

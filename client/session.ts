@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { EasClient } from '../eas/client';
-import { validateGstin } from '../eas/validation';
+import { validateGstin } from '../domain/inputs';
 import { gstnSessionRestoredSignal, OTP_FORMAT, progressQuery } from '../workflows/messages';
 
 /** Running downloads of a GSTIN that wait for an OTP (a visibility query: eventually consistent). */

@@ -11,11 +11,11 @@ import {
   type ImsInput,
   type IrnInput,
   type ValidationOptions,
-} from '../eas/validation';
-import { TASK_QUEUE_DEFAULT } from '../workflows/config';
+} from '../domain/inputs';
+import { TASK_QUEUE_DEFAULT } from '../domain/config';
 import type { downloadEinvoices, downloadGstr2b, downloadImsInvoices, getIrnDetails } from '../workflows';
 import { GstDownloadKind, GstGstin, GstReturnPeriod, GstStage } from '../workflows/search-attributes';
-import { workflowIds } from './ids';
+import { workflowIds } from '../domain/ids';
 
 export interface StartOptions {
   taskQueue?: string;

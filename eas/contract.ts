@@ -5,6 +5,7 @@
  * Where Vayana's docs are silent, the reading chosen here is written down in docs/eas-contract.md.
  * No Temporal, no Node built-ins: plain data and pure functions only.
  */
+import type { FailureType } from '../domain/failures';
 
 export const FLYNN_VERSION = 'v1.0';
 export const GSP_CODE = 'vay';
@@ -249,6 +250,7 @@ export const EINVOICE_ZIP = {
  * - not-found: the task, page or resource does not exist (or its result expired).
  * - not-ready: the data is not there yet (task still processing, return not generated).
  * - rate-limited: slow down; honour Retry-After.
+ * - token-limit: the EAS user has its maximum of active tokens; wait for one to expire or be logged out.
  * - server: the gateway or GSTN failed; retry with backoff.
  * - network: connection reset, timeout; retry with backoff.
  * - bad-response: the body did not parse or did not match the contract; retry with backoff.
@@ -263,6 +265,7 @@ export type EasErrorKind =
   | 'not-found'
   | 'not-ready'
   | 'rate-limited'
+  | 'token-limit'
   | 'server'
   | 'network'
   | 'bad-response';
@@ -279,7 +282,7 @@ export const ERRORS = {
   invalidOrg: { message: 'err-invalid-org', type: 'Authorization', http: 403, kind: 'auth-config' },
   expiredToken: { message: 'err-expired-token', type: 'Authorization', http: 403, kind: 'auth-token' },
   invalidToken: { message: 'err-invalid-token', type: 'Authorization', http: 403, kind: 'auth-token' },
-  activeTokensLimit: { message: 'err-active-tokens-limit-exceeded', type: 'Authorization', http: 401, kind: 'rate-limited' },
+  activeTokensLimit: { message: 'err-active-tokens-limit-exceeded', type: 'Authorization', http: 401, kind: 'token-limit' },
   invalidCredentials: { message: 'err-invalid-credentials', type: 'ClientError', http: 401, kind: 'auth-config' },
   issueWithParameter: { message: 'err-issue-with-parameter', type: 'ClientError', http: 400, kind: 'client' },
   invalidGstinFormat: { message: 'err-invalid-gstin-format', type: 'ClientRequest', http: 400, kind: 'client' },
@@ -318,15 +321,33 @@ export function gstnErrorArgs(name: GstnErrorName): Record<string, unknown> {
   return { 'gstn-err': { 'status-code': '0', 'error-code': e.code, message: e.message } };
 }
 
-/** Kinds that a plain retry (with backoff) can fix. */
-export const RETRYABLE_KINDS: ReadonlySet<EasErrorKind> = new Set<EasErrorKind>([
-  'auth-token',
-  'not-ready',
-  'rate-limited',
-  'server',
-  'network',
-  'bad-response',
-]);
+/**
+ * THE table of what each kind means downstream: the failure type a download ends with, whether a plain retry (with
+ * backoff) can fix it, and — for retryable kinds that need patience — the least time before the next try.
+ * The EAS client (EasError.retryable) and the activities' error map (activities/error-map.ts) both read it.
+ */
+export const ERROR_KINDS: Record<EasErrorKind, { failure: FailureType; retryable: boolean; minRetryDelayMs?: number }> = {
+  client: { failure: 'EasRequestRefused', retryable: false },
+  'auth-config': { failure: 'EasRequestRefused', retryable: false },
+  'gstn-session': { failure: 'GstnSessionExpired', retryable: false },
+  'gstn-session-expired': { failure: 'GstnSessionEnded', retryable: false },
+  'invalid-otp': { failure: 'InvalidOtp', retryable: false },
+  'not-found': { failure: 'EasNotFound', retryable: false },
+  // The workflow decides what "not there yet" means (poll again, wait for a generation): never a blind retry.
+  'not-ready': { failure: 'EasNotReady', retryable: false },
+  'auth-token': { failure: 'EasTransient', retryable: true },
+  'rate-limited': { failure: 'EasTransient', retryable: true },
+  // Too many active tokens for the EAS user: tokens expire or are logged out within minutes, not seconds.
+  'token-limit': { failure: 'EasTokenLimit', retryable: true, minRetryDelayMs: 60_000 },
+  server: { failure: 'EasTransient', retryable: true },
+  network: { failure: 'EasTransient', retryable: true },
+  'bad-response': { failure: 'EasTransient', retryable: true },
+};
+
+/** Kinds that a plain retry (with backoff) can fix (from ERROR_KINDS). */
+export function isRetryableKind(kind: EasErrorKind): boolean {
+  return ERROR_KINDS[kind].retryable;
+}
 
 /**
  * Classifies an error body and HTTP status into a kind. For err-gstn-returned-error the GSTN error
@@ -351,22 +372,18 @@ export function classifyError(httpStatus: number, body: EasErrorBody | null | un
   return 'bad-response';
 }
 
-/** GSTIN shape as the gateway checks it: 2 digits + 13 of [0-9A-Z] (format only, no check digit). */
-export const GSTIN_FORMAT = /^[0-9]{2}[0-9A-Z]{13}$/;
-/** Return period MMYYYY. */
-export const RETURN_PERIOD_FORMAT = /^(0[1-9]|1[0-2])[0-9]{4}$/;
-/** IRN: 64 hex characters. */
-export const IRN_FORMAT = /^[0-9a-fA-F]{64}$/;
-
-/** IMS sections accepted on the enriched route (upper case, as in the docs' `B2B`); pages key them lower-case. */
-export const IMS_SECTIONS = ['B2B', 'B2BA', 'B2BDN', 'B2BDNA', 'B2BCN', 'B2BCNA', 'ECOM', 'ECOMA'] as const;
-export type ImsSection = (typeof IMS_SECTIONS)[number];
-/** IMS invoice statuses: Accepted, Rejected, Pending, No action. */
-export const IMS_STATUSES = ['A', 'R', 'P', 'N'] as const;
-export type ImsStatus = (typeof IMS_STATUSES)[number];
-/** Supply types of GSTN's e-invoice (IRN list) download. */
-export const SUPPLY_TYPES = ['B2B', 'SEZWP', 'SEZWOP', 'DEXP', 'EXPWP', 'EXPWOP'] as const;
-export type SupplyType = (typeof SUPPLY_TYPES)[number];
+/** The GST formats and lists the gateway checks (owned by domain/gst.ts; re-exported for the client and sandbox). */
+export {
+  GSTIN_FORMAT,
+  RETURN_PERIOD_FORMAT,
+  IRN_FORMAT,
+  IMS_SECTIONS,
+  IMS_STATUSES,
+  SUPPLY_TYPES,
+  type ImsSection,
+  type ImsStatus,
+  type SupplyType,
+} from '../domain/gst';
 
 /**
  * The sandbox's EAS user. The worker's default EAS_* settings point at the sandbox with these, so `npm start`

@@ -2,7 +2,7 @@
  * The typed error every EAS call fails with. Built from the contract's error table, so the kind
  * (and whether a retry can help) is decided in one place: eas/contract.ts#classifyError.
  */
-import { classifyError, RETRYABLE_KINDS, type EasErrorBody, type EasErrorKind, type RouteName } from './contract';
+import { classifyError, isRetryableKind, type EasErrorBody, type EasErrorKind, type RouteName } from './contract';
 
 export class EasError extends Error {
   readonly kind: EasErrorKind;
@@ -45,7 +45,7 @@ export class EasError extends Error {
     this.args = args;
     this.retryAfterMs = init.retryAfterMs;
     this.gstnCode = gstnErr?.['error-code'];
-    this.retryable = RETRYABLE_KINDS.has(init.kind);
+    this.retryable = isRetryableKind(init.kind);
   }
 
   static fromBody(route: RouteName, httpStatus: number, body: EasErrorBody | null | undefined, retryAfterMs?: number) {

@@ -3,41 +3,9 @@
  * in ./file-store.ts. No Temporal here: activities call the store and pass references through workflows.
  */
 
-export type DownloadKind = 'einvoice' | 'ims' | 'gstr2b' | 'irn';
+import type { DownloadLocation, Manifest, StoredFile } from '../domain/download';
 
-/** Identifies one download's folder: `<gstin>/<period or date>/<kind>[/<section>]`. */
-export interface DownloadLocation {
-  gstin: string;
-  /** Return period MMYYYY, or the download date YYYY-MM-DD for kinds without a period (IMS, IRN). */
-  period: string;
-  kind: DownloadKind;
-  /** IMS section (+ status), e-invoice supply type (+ counterparty), … */
-  section?: string;
-}
-
-/** A file in the store; small enough to travel through workflow history. */
-export interface StoredFile {
-  name: string;
-  /** Opaque reference, resolvable by the same store. */
-  ref: string;
-  bytes: number;
-  sha256: string;
-  records: number;
-}
-
-export interface Manifest {
-  kind: DownloadKind;
-  location: string;
-  inputs: Record<string, unknown>;
-  taskId?: string;
-  route: string;
-  fetchedAt: string;
-  files: StoredFile[];
-  records: number;
-  pages?: number;
-  /** Anything kind-specific (GSTR-2B `gendt`, file count, workflow id, …). */
-  provenance?: Record<string, unknown>;
-}
+export type { DownloadKind, DownloadLocation, Manifest, StoredFile } from '../domain/download';
 
 export interface Store {
   /** The reference of a download's folder. */

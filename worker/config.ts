@@ -1,5 +1,5 @@
 import { easConfigFromEnv, type EasConfig } from '../eas/config';
-import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../workflows/config';
+import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../domain/config';
 
 export interface WorkerConfig {
   address: string;

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { errorMap } from '../activities/error-map';
 import { EasClient } from '../eas/client';
 import { FileStore } from '../store/file-store';
 import { workflowInterceptorModules } from './bundle';
@@ -32,7 +33,8 @@ export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise
     // A prebuilt bundle carries its workflow interceptors (worker/bundle.ts); from source they are bundled here.
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     interceptors: {
-      activity: [activityMetrics, ...tracing.activity],
+      // metrics outside the error map, so they count the mapped failure types
+      activity: [activityMetrics, errorMap, ...tracing.activity],
       ...(!opts.workflowBundle && { workflowModules: workflowInterceptorModules() }),
     },
     sinks: tracing.sinks,

@@ -3,8 +3,12 @@
  * when the task fails or its result has expired. Shared by the e-invoice and IMS workflows.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DownloadConfig } from './config';
-import { failureMessage, failureType, pollTask, type Proxies, type SessionGuard, type Tracker } from './common';
+import type { DownloadConfig } from '../domain/config';
+import { failureMessage, failureType } from './failures';
+import { pollTask } from './polling';
+import type { Proxies } from './proxies';
+import type { SessionGuard } from './session';
+import type { Tracker } from './tracker';
 import type { AsyncResume } from './types';
 
 export interface AsyncContext {

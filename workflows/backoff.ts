@@ -1,14 +1,5 @@
-import type { PollConfig } from './config';
-
-/** FNV-1a hash of a string to [0, 1): deterministic "randomness" for jitter. */
-export function unitHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h / 0x100000000;
-}
+import { unitHash } from '../domain/hash';
+import type { PollConfig } from '../domain/config';
 
 /**
  * The wait before status check number `attempt` (0-based) of task `key`: exponential, capped, with

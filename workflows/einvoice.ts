@@ -1,17 +1,15 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { validateEinvoiceInput, type EinvoiceInput } from '../eas/validation';
-import type { StoredFile } from '../store/store';
+import { location, type StoredFile } from '../domain/download';
+import { einvoiceSection } from '../domain/ids';
+import { validateEinvoiceInput, type EinvoiceInput } from '../domain/inputs';
+import { istDate } from '../domain/periods';
 import { driveTask, newAsyncState } from './async-task';
-import { activityProxies, istDate, loadConfig, location, SessionGuard, Tracker, validated } from './common';
+import { validated } from './failures';
 import { finish } from './finish';
+import { activityProxies, loadConfig } from './proxies';
+import { SessionGuard } from './session';
+import { Tracker } from './tracker';
 import type { AsyncResume, DownloadSummary } from './types';
-
-/** Where an e-invoice download lands: the supply type, and the counterparty filter if any. */
-export function einvoiceSection(input: EinvoiceInput): string {
-  return [input.supplyType, input.supplierGstin ? `S${input.supplierGstin}` : '', input.recipientGstin ? `R${input.recipientGstin}` : '']
-    .filter(Boolean)
-    .join('_');
-}
 
 /**
  * E-invoices of one return period: submit the job, poll its task with durable timers, then stream the

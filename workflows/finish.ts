@@ -1,6 +1,6 @@
-import type { StoredFile } from '../store/store';
-import type { DownloadLocation } from '../store/store';
-import type { Proxies, Tracker } from './common';
+import type { DownloadLocation, StoredFile } from '../domain/download';
+import type { Proxies } from './proxies';
+import type { Tracker } from './tracker';
 import type { AsyncResume, DownloadKind, DownloadSummary } from './types';
 
 export interface FinishParams {

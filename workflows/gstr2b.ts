@@ -1,8 +1,12 @@
 import { workflowInfo } from '@temporalio/workflow';
-import { validateGstr2bInput, type Gstr2bInput } from '../eas/validation';
-import type { StoredFile } from '../store/store';
-import { activityProxies, fanOut, loadConfig, location, SessionGuard, Tracker, validated } from './common';
+import { location, type StoredFile } from '../domain/download';
+import { validateGstr2bInput, type Gstr2bInput } from '../domain/inputs';
+import { fanOut } from './fan-out';
+import { validated } from './failures';
 import { finish } from './finish';
+import { activityProxies, loadConfig } from './proxies';
+import { SessionGuard } from './session';
+import { Tracker } from './tracker';
 import type { DownloadSummary } from './types';
 
 /**

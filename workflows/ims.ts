@@ -1,8 +1,15 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { validateImsInput, type ImsInput } from '../eas/validation';
+import { location } from '../domain/download';
+import { validateImsInput, type ImsInput } from '../domain/inputs';
+import { istDate } from '../domain/periods';
 import { driveTask, newAsyncState } from './async-task';
-import { activityProxies, fanOut, istDate, loadConfig, location, SessionGuard, shouldContinueAsNew, Tracker, validated } from './common';
+import { fanOut } from './fan-out';
+import { validated } from './failures';
 import { finish } from './finish';
+import { shouldContinueAsNew } from './polling';
+import { activityProxies, loadConfig } from './proxies';
+import { SessionGuard } from './session';
+import { Tracker } from './tracker';
 import type { AsyncResume, DownloadSummary } from './types';
 
 /**

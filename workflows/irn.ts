@@ -1,7 +1,14 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { validateIrnInput, type IrnInput } from '../eas/validation';
-import { activityProxies, fanOut, istDate, loadConfig, location, SessionGuard, shouldContinueAsNew, Tracker, validated } from './common';
+import { location } from '../domain/download';
+import { validateIrnInput, type IrnInput } from '../domain/inputs';
+import { istDate } from '../domain/periods';
+import { fanOut } from './fan-out';
+import { validated } from './failures';
 import { finish } from './finish';
+import { shouldContinueAsNew } from './polling';
+import { activityProxies, loadConfig } from './proxies';
+import { SessionGuard } from './session';
+import { Tracker } from './tracker';
 import type { DownloadSummary } from './types';
 
 export interface IrnResume {

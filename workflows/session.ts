@@ -11,8 +11,10 @@
  * After `otp.waitMs` (default 72 h) without a session the download fails, non-retryable, saying what to do.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { DEFAULT_CONFIG, type DownloadConfig, type OtpConfig } from './config';
-import { failureMessage, failureType, type Proxies, type Tracker } from './common';
+import { DEFAULT_CONFIG, type DownloadConfig, type OtpConfig } from '../domain/config';
+import { failureMessage, failureType } from './failures';
+import type { Proxies } from './proxies';
+import type { Tracker } from './tracker';
 import { gstnSessionRestoredSignal, OTP_FORMAT, provideOtpUpdate } from './messages';
 import { recordOtpWait } from './metrics';
 import type { Stage } from './types';

@@ -1,4 +1,4 @@
-import type { StoredFile, DownloadKind } from '../store/store';
+import type { DownloadKind, StoredFile } from '../domain/download';
 
 export type { DownloadKind, StoredFile };
 

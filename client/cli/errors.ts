@@ -2,7 +2,7 @@
  * The CLI's errors and how each becomes one line on stderr with an exit code: 2 for usage and input errors
  * (the caller can fix the command), 1 for everything else. No Temporal import here: `--help` stays fast.
  */
-import { InvalidInputError } from '../../eas/validation';
+import { InvalidInputError } from '../../domain/inputs';
 
 /** The caller invoked the command wrongly (unknown command/flag, missing value): exit code 2. */
 export class UsageError extends Error {

@@ -3,7 +3,7 @@
  * product's search attributes (eventually consistent: a download started a moment ago may not show yet).
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { validateGstin, InvalidInputError } from '../../eas/validation';
+import { validateGstin, InvalidInputError } from '../../domain/inputs';
 import { RETURN_PERIOD_FORMAT } from '../../eas/contract';
 import type { Stage } from '../../workflows/types';
 import { GstDownloadKind, GstPagesDone, GstPagesTotal, GstStage } from '../../workflows/search-attributes';

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { ScheduleAlreadyRunning } from '@temporalio/client';
 import { parseArgs } from 'node:util';
-import { InvalidInputError } from '../../eas/validation';
+import { InvalidInputError } from '../../domain/inputs';
 import {
   backfillSyncSchedule,
   createSyncSchedule,
@@ -17,7 +17,7 @@ import {
   unpauseSyncSchedule,
   type SyncScheduleInfo,
 } from '../schedules';
-import type { SyncInput } from '../../workflows/sync';
+import type { SyncInput } from '../../domain/sync-input';
 
 export const SCHEDULE_USAGE = [
   'gst-download schedule create --gstin G [--gstin G2 | --gstin G1,G2] [--kinds gstr2b,einvoice,ims] [--supply-type B2B]',

@@ -5,7 +5,7 @@
  */
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
-import { InvalidInputError, validateGstin } from '../../eas/validation';
+import { InvalidInputError, validateGstin } from '../../domain/inputs';
 import { OTP_FORMAT } from '../../workflows/messages';
 import { requestOtp, verifyOtpAndResume } from '../session';
 import { CONNECTION_FLAGS, bool, parseArgs, positionals, str } from './args';

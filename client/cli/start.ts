@@ -11,8 +11,8 @@ import {
   validateImsInput,
   validateIrnInput,
   type ValidationOptions,
-} from '../../eas/validation';
-import { TASK_QUEUE_DEFAULT } from '../../workflows/config';
+} from '../../domain/inputs';
+import { TASK_QUEUE_DEFAULT } from '../../domain/config';
 import type { StartOptions, Started } from '../start';
 import { CONNECTION_FLAGS, FOLLOW_FLAGS, bool, followOptions, list, parseArgs, positionals, str, type FlagSpec, type Parsed } from './args';
 import { UsageError } from './errors';

@@ -13,8 +13,8 @@ import { createActivities } from '../../activities';
 import type { EasClient } from '../../eas/client';
 import { FileStore } from '../../store/file-store';
 import type { DownloadLocation } from '../../store/store';
-import { DEFAULT_CONFIG } from '../../workflows/config';
-import { runIn } from './helpers';
+import { DEFAULT_CONFIG } from '../../domain/config';
+import { runIn, mockEnv } from './helpers';
 
 let dataDir: string;
 let store: FileStore;
@@ -60,7 +60,7 @@ function activitiesServing(zip: Buffer) {
 
 async function attempt(zip: Buffer, loc: DownloadLocation): Promise<ApplicationFailure> {
   const acts = activitiesServing(zip);
-  const e = await new MockActivityEnvironment().run(acts.downloadEinvoiceResult, 'task-x', loc).then(
+  const e = await mockEnv().run(acts.downloadEinvoiceResult, 'task-x', loc).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -73,7 +73,7 @@ const folder = (loc: DownloadLocation) => readdir(path.join(dataDir, ...store.lo
 test('the crafted archive is good as made: both files are stored with their records', async () => {
   const loc: DownloadLocation = { gstin: '27AAPFU0939F1ZV', period: '012024', kind: 'einvoice', section: 'good' };
   const res = await runIn(
-    new MockActivityEnvironment(),
+    mockEnv(),
     activitiesServing(await zipOf([['result.json', RESULT_OK], ['file-1.json', FILE_1], ['file-2.json', FILE_2]])).downloadEinvoiceResult,
     'task-x',
     loc,
@@ -134,7 +134,7 @@ test('failed result.json entries are reported, the good ones stored', async () =
   });
   const loc: DownloadLocation = { gstin: '27AAPFU0939F1ZV', period: '012024', kind: 'einvoice', section: 'mixed' };
   const res = await runIn(
-    new MockActivityEnvironment(),
+    mockEnv(),
     activitiesServing(await zipOf([['result.json', mixed], ['file-1.json', FILE_1]])).downloadEinvoiceResult,
     'task-x',
     loc,

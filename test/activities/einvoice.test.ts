@@ -1,8 +1,8 @@
 /** downloadEinvoiceResult (and submitEinvoice / checkTask) in a mock activity context, against the sandbox over HTTP. */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { EinvoiceInput } from '../../eas/validation';
+import type { EinvoiceInput } from '../../domain/inputs';
 import type { DownloadLocation } from '../../store/store';
-import { byName, expectStored, failure, ident, listFolder, run, runIn, setup, waitTask, type Env } from './helpers';
+import { byName, expectStored, failure, ident, listFolder, run, runIn, setup, waitTask, type Env, mockEnv } from './helpers';
 
 const GSTIN = '27AAPFU0939F1ZV';
 
@@ -121,7 +121,7 @@ test('a failed task: checkTask reports failed with the GSTN error', async () => 
 test('heartbeats while it works', async () => {
   const i = input('072024');
   const taskId = await completedTask(i);
-  const mock = new MockActivityEnvironment();
+  const mock = mockEnv();
   const beats: unknown[] = [];
   mock.on('heartbeat', (d: unknown) => beats.push(d));
   const res = await runIn(mock, env.acts.downloadEinvoiceResult, taskId, locOf(i));

@@ -2,7 +2,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { SANDBOX_USER } from '../../eas/contract';
 import type { DownloadLocation } from '../../store/store';
-import { failure, listFolder, run, setup, type Env } from './helpers';
+import { failure, listFolder, run, setup, type Env, mockEnv } from './helpers';
 
 const GSTIN = '27AAPFU0939F1ZV';
 const IRN = 'c3'.repeat(32);
@@ -81,7 +81,7 @@ test('an unknown task → EasNotFound, non-retryable', async () => {
 
 test('failure messages and details carry no token or password', async () => {
   await env.admin.addFaults({ route: 'irnDetails', kind: 'http500', next: 1 });
-  const f = await failure(new MockActivityEnvironment().run(env.acts.fetchIrnDetails, GSTIN, IRN, loc));
+  const f = await failure(mockEnv().run(env.acts.fetchIrnDetails, GSTIN, IRN, loc));
   const { token } = await env.eas.token();
   const text = JSON.stringify({ message: f.message, details: f.details });
   expect(text).not.toContain(token);

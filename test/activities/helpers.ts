@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createActivities, type Activities } from '../../activities';
+import { errorMap } from '../../activities/error-map';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
 import { SandboxAdmin } from '../../sandbox/admin';
@@ -13,7 +14,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sa
 import type { TruthFile } from '../../sandbox/types';
 import { FileStore } from '../../store/file-store';
 import type { DownloadLocation, StoredFile } from '../../store/store';
-import { DEFAULT_CONFIG } from '../../workflows/config';
+import { DEFAULT_CONFIG } from '../../domain/config';
 
 export interface Env {
   sandbox: RunningSandbox;
@@ -44,9 +45,14 @@ export async function setup(opts: Partial<SandboxOptions> = {}): Promise<Env> {
   };
 }
 
+/** A mock activity context with the worker's error map, so activities fail as they do on a real worker. */
+export function mockEnv(info?: ConstructorParameters<typeof MockActivityEnvironment>[0]): MockActivityEnvironment {
+  return new MockActivityEnvironment(info, { interceptors: [errorMap] });
+}
+
 /** Runs one activity in a fresh mock activity context. */
 export function run<P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> {
-  return runIn(new MockActivityEnvironment(), fn, ...args);
+  return runIn(mockEnv(), fn, ...args);
 }
 
 /** Runs one activity in the given mock activity context (to listen to its heartbeats). */

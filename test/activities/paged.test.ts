@@ -1,6 +1,6 @@
 /** IMS pages, GSTR-2B files and finishDownload in a mock activity context, against the sandbox over HTTP. */
 import { rm } from 'node:fs/promises';
-import type { Gstr2bInput } from '../../eas/validation';
+import type { Gstr2bInput } from '../../domain/inputs';
 import type { DownloadLocation, Manifest } from '../../store/store';
 import { byName, expectStored, failure, ident, listFolder, run, setup, waitTask, type Env } from './helpers';
 

@@ -16,7 +16,7 @@ import { loadClusterSettings, readDotEnv } from '../../scripts/cluster/settings'
 import { findRepoRoot, findTemporalBinary, searchAttributeCreateCommand, temporalVersion, whichOnPath } from '../../scripts/temporal-server';
 import { workflowSourceFromEnv } from '../../worker/bundle';
 import { workerConfigFromEnv } from '../../worker/config';
-import { TASK_QUEUE_DEFAULT } from '../../workflows/config';
+import { TASK_QUEUE_DEFAULT } from '../../domain/config';
 import { cliTypeName, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const ROOT = findRepoRoot(__dirname);

@@ -341,7 +341,7 @@ describe('e-invoice ZIP streaming', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect((await eas.taskStatus(id)).status).toBe('processing');
     const early = await easError(eas.downloadTaskZip(id, path.join(dir, 'early.zip')));
-    expect(early).toMatchObject({ kind: 'not-ready', code: 'err-task-not-completed', httpStatus: 400, retryable: true });
+    expect(early).toMatchObject({ kind: 'not-ready', code: 'err-task-not-completed', httpStatus: 400, retryable: false });
     expect(existsSync(path.join(dir, 'early.zip'))).toBe(false);
     expect((await eas.taskStatus(id)).status).toBe('processing');
     expect((await eas.taskStatus(id)).status).toBe('completed');

@@ -5,7 +5,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { startGstr2bDownload, startImsDownload } from '../../client';
-import { InvalidInputError } from '../../eas/validation';
+import { InvalidInputError } from '../../domain/inputs';
 import type { RequestsReport } from '../../sandbox/types';
 import type { DownloadSummary, Progress } from '../../workflows/types';
 import { Harness, waitFor } from './harness';

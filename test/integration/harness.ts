@@ -22,7 +22,7 @@ import { startSandbox, type SandboxOptions } from '../../sandbox/server';
 import type { TruthKind } from '../../sandbox/truth';
 import type { Truth } from '../../sandbox/types';
 import { FileStore } from '../../store/file-store';
-import { DEFAULT_CONFIG, type DownloadConfig } from '../../workflows/config';
+import { DEFAULT_CONFIG, type DownloadConfig } from '../../domain/config';
 import type { WorkerConfig } from '../../worker/config';
 import { createDownloadWorker } from '../../worker/worker';
 import type { DownloadSummary } from '../../workflows/types';

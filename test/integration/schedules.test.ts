@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { startGstr2bDownload } from '../../client/start';
-import { workflowIds } from '../../client/ids';
+import { workflowIds } from '../../domain/ids';
 import { scheduleCommand } from '../../client/cli/schedule';
 import {
   createSyncSchedule,
@@ -19,9 +19,9 @@ import {
   triggerSyncSchedule,
   syncScheduleId,
 } from '../../client/schedules';
-import { gstinCheckChar, InvalidInputError } from '../../eas/validation';
+import { gstinCheckChar, InvalidInputError } from '../../domain/inputs';
 import type { SyncResult } from '../../workflows/sync';
-import { previousPeriodIst } from '../../workflows/sync';
+import { previousPeriodIst } from '../../domain/periods';
 import { GstDownloadKind, GstGstin, GstReturnPeriod } from '../../workflows/search-attributes';
 import type { DownloadSummary } from '../../workflows/types';
 import { CLI_ENTRY, Harness, waitFor } from './harness';

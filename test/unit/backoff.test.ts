@@ -1,4 +1,5 @@
-import { pollDelayMs, unitHash } from '../../workflows/backoff';
+import { unitHash } from '../../domain/hash';
+import { pollDelayMs } from '../../workflows/backoff';
 
 const cfg = { initialMs: 1000, factor: 2, maxMs: 30_000, jitter: 0.2, deadlineMs: 3_600_000 };
 

@@ -1,8 +1,10 @@
 /**
  * The sync's period arithmetic in India (+05:30, no DST) and its input validation: pure functions, no server.
  */
-import { InvalidInputError } from '../../eas/validation';
-import { childSpecs, monthAfterIst, periodsBetween, previousPeriodIst, validateSyncInput } from '../../workflows/sync';
+import { InvalidInputError } from '../../domain/inputs';
+import { monthAfterIst, periodsBetween, previousPeriodIst } from '../../domain/periods';
+import { validateSyncInput } from '../../domain/sync-input';
+import { childSpecs } from '../../workflows/sync';
 
 const at = (iso: string) => Date.parse(iso);
 

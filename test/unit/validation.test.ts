@@ -7,7 +7,7 @@ import {
   validateImsInput,
   validateIrnInput,
   validateReturnPeriod,
-} from '../../eas/validation';
+} from '../../domain/inputs';
 
 const now = new Date('2026-11-22T10:00:00Z');
 

@@ -1,6 +1,7 @@
 /**
- * Input validation shared by the client library, the CLI and the workflows (which must stay deterministic:
- * this module is pure — no I/O, no clock; "now" is passed in).
+ * The downloads' inputs (the public contract of the workflows) and their validation, shared by the client library,
+ * the CLI and the workflows (which must stay deterministic: this module is pure — no I/O, no clock; "now" is
+ * passed in). A change here changes how running downloads replay: put it behind `patched()` in the workflow.
  */
 import {
   GSTIN_FORMAT,
@@ -12,7 +13,8 @@ import {
   type ImsSection,
   type ImsStatus,
   type SupplyType,
-} from './contract';
+} from './gst';
+import { FIRST_RETURN_PERIOD, periodKey } from './periods';
 
 /** A bad input, naming the field. Never retried. */
 export class InvalidInputError extends Error {
@@ -67,13 +69,6 @@ export function validateGstin(value: unknown, field: string, mode: GstinChecksum
     }
   }
   return gstin;
-}
-
-/** First return period under GST. */
-export const FIRST_RETURN_PERIOD = '072017';
-
-function periodKey(p: string): number {
-  return Number(p.slice(2)) * 100 + Number(p.slice(0, 2));
 }
 
 export function validateReturnPeriod(value: unknown, field: string, now: Date): string {

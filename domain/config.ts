@@ -1,7 +1,8 @@
 /**
- * Intervals, caps and names for the download workflows: one place, dust-style. Pure constants (this module
- * is bundled into workflow code). A worker can override the tunables through the `loadDownloadConfig`
- * local activity (env GST_POLL_INITIAL_MS, …), whose answer is recorded in history so replays agree.
+ * Intervals, caps and names for the downloads: one place, dust-style. Pure constants (bundled into workflow code,
+ * read by the worker and the client). A worker overrides the tunables from its environment (worker/config.ts) and
+ * hands them to workflows through the `loadDownloadConfig` local activity, whose answer is recorded in history so
+ * replays agree.
  */
 
 export const TASK_QUEUE_DEFAULT = 'gst-downloads';

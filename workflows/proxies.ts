@@ -1,0 +1,30 @@
+/**
+ * The activities as a workflow calls them: the worker's tunables (read once per run through a local activity,
+ * recorded so replays agree) and the three activity profiles (short calls, pages, long ZIP transfers).
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DownloadConfig } from '../domain/config';
+
+/** The worker's tunables, read once per run through a local activity (recorded, so replays agree). */
+export async function loadConfig(): Promise<DownloadConfig> {
+  const { loadDownloadConfig } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
+  return loadDownloadConfig();
+}
+
+export function activityProxies(cfg: DownloadConfig) {
+  const a = cfg.activity;
+  const retry = { initialInterval: a.retryInitialMs, backoffCoefficient: 2, maximumInterval: a.retryMaxMs };
+  return {
+    short: proxyActivities<Activities>({ startToCloseTimeout: a.shortTimeoutMs, scheduleToCloseTimeout: a.retryWindowMs, retry }),
+    page: proxyActivities<Activities>({ startToCloseTimeout: a.pageTimeoutMs, scheduleToCloseTimeout: a.retryWindowMs, retry }),
+    zip: proxyActivities<Activities>({
+      startToCloseTimeout: a.zipTimeoutMs,
+      heartbeatTimeout: a.heartbeatMs,
+      scheduleToCloseTimeout: a.retryWindowMs,
+      retry,
+    }),
+  };
+}
+
+export type Proxies = ReturnType<typeof activityProxies>;

@@ -41,7 +41,7 @@ function failure(type: FailureType, message: string, opts: { retry: boolean; det
 }
 
 /** Maps an error thrown in attempt number `attempt` (1-based) of an activity. */
-export function toFailure(e: unknown, attempt = 1): ApplicationFailure {
+export function toFailure(e: unknown, attempt = 1, storeFullRetryMs = STORE_FULL_RETRY_MS): ApplicationFailure {
   if (e instanceof ApplicationFailure) return e;
   if (isEasError(e)) {
     const spec = ERROR_KINDS[e.kind];
@@ -54,7 +54,7 @@ export function toFailure(e: unknown, attempt = 1): ApplicationFailure {
   if (code && DISK_FULL.has(code)) {
     return failure('StoreFull', `the store's disk is full (${code}): ${message}; make room and the download goes on`, {
       retry: true,
-      nextRetryDelayMs: STORE_FULL_RETRY_MS,
+      nextRetryDelayMs: storeFullRetryMs,
       details: [{ code }],
     });
   }
@@ -73,20 +73,26 @@ export function toFailure(e: unknown, attempt = 1): ApplicationFailure {
 }
 
 /** The activity interceptor that applies `toFailure` to every activity this worker runs. */
-export const errorMap: ActivityInterceptorsFactory = (ctx: Context) => ({
-  inbound: {
-    async execute(input, next) {
-      try {
-        return await next(input);
-      } catch (e) {
-        // A cancelled attempt reports its cancellation, not whatever the abort made its I/O throw.
-        if (e instanceof CancelledFailure || ctx.cancellationSignal.aborted) throw e;
-        const f = toFailure(e, ctx.info.attempt);
-        const where = { activityType: ctx.info.activityType, attempt: ctx.info.attempt, workflowId: ctx.info.workflowExecution?.workflowId };
-        if (f.type === 'Internal') log.error(`activity ${ctx.info.activityType} failed unexpectedly`, { ...where, stack: (e as Error)?.stack ?? String(e) });
-        else if (f.type === 'StoreFull') log.warn(`activity ${ctx.info.activityType}: ${f.message}`, where);
-        throw f;
-      }
+export function errorMapFor(opts: { storeFullRetryMs?: number } = {}): ActivityInterceptorsFactory {
+  const storeFullRetryMs = opts.storeFullRetryMs ?? STORE_FULL_RETRY_MS;
+  return (ctx: Context) => ({
+    inbound: {
+      async execute(input, next) {
+        try {
+          return await next(input);
+        } catch (e) {
+          // A cancelled attempt reports its cancellation, not whatever the abort made its I/O throw.
+          if (e instanceof CancelledFailure || ctx.cancellationSignal.aborted) throw e;
+          const f = toFailure(e, ctx.info.attempt, storeFullRetryMs);
+          const where = { activityType: ctx.info.activityType, attempt: ctx.info.attempt, workflowId: ctx.info.workflowExecution?.workflowId };
+          if (f.type === 'Internal') log.error(`activity ${ctx.info.activityType} failed unexpectedly`, { ...where, stack: (e as Error)?.stack ?? String(e) });
+          else if (f.type === 'StoreFull') log.warn(`activity ${ctx.info.activityType}: ${f.message}`, where);
+          throw f;
+        }
+      },
     },
-  },
-});
+  });
+}
+
+/** The error map with its default timings. */
+export const errorMap = errorMapFor();

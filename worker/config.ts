@@ -20,6 +20,8 @@ export interface WorkerConfig {
    * The last worker to poll sets it for the whole queue: give every worker the same value.
    */
   maxTaskQueueActivitiesPerSecond?: number;
+  /** The least wait before an activity that met a full disk (StoreFull) tries again (GST_STORE_FULL_RETRY_MS; default 5 min). */
+  storeFullRetryMs?: number;
   /** Time in-flight activities get to finish on SIGINT/SIGTERM before they are cancelled. */
   shutdownGraceMs: number;
   /** Metrics endpoint and tracing (worker/main.ts sets them up; absent = neither). */
@@ -123,6 +125,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     maxActivitiesPerSecond: rate(env, 'WORKER_MAX_ACTIVITIES_PER_SECOND'),
     maxTaskQueueActivitiesPerSecond: rate(env, 'EAS_TASK_QUEUE_RATE_LIMIT'),
     shutdownGraceMs: num(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000),
+    ...(env.GST_STORE_FULL_RETRY_MS ? { storeFullRetryMs: count(env, 'GST_STORE_FULL_RETRY_MS') } : {}),
     telemetry: telemetryConfigFromEnv(env),
   };
 }

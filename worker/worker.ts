@@ -1,8 +1,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { errorMap } from '../activities/error-map';
+import { errorMapFor } from '../activities/error-map';
 import { EasClient } from '../eas/client';
 import { FileStore } from '../store/file-store';
+import type { Store } from '../store/store';
 import { workflowInterceptorModules } from './bundle';
 import type { WorkerConfig } from './config';
 import { activityMetrics, easCallMetrics } from './metrics';
@@ -15,6 +16,8 @@ export interface DownloadWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Share one client between workers in a process (tests); otherwise one is made from config (with EAS call metrics). */
   eas?: EasClient;
+  /** The store downloads land in; default: the file store under config.dataDir. */
+  store?: Store;
   /** Tracing started by the caller (worker/main.ts); default: off (spans from the workflow interceptors are dropped). */
   tracing?: Tracing;
 }
@@ -23,7 +26,7 @@ export interface DownloadWorkerOptions {
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const eas = opts.eas ?? new EasClient(config.eas, { onCall: easCallMetrics });
-  const activities = createActivities({ eas, store: new FileStore(config.dataDir), config: config.download });
+  const activities = createActivities({ eas, store: opts.store ?? new FileStore(config.dataDir), config: config.download });
   const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
   return Worker.create({
     connection: opts.connection,
@@ -34,7 +37,7 @@ export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     interceptors: {
       // metrics outside the error map, so they count the mapped failure types
-      activity: [activityMetrics, errorMap, ...tracing.activity],
+      activity: [activityMetrics, errorMapFor({ storeFullRetryMs: config.storeFullRetryMs }), ...tracing.activity],
       ...(!opts.workflowBundle && { workflowModules: workflowInterceptorModules() }),
     },
     sinks: tracing.sinks,

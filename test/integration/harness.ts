@@ -22,6 +22,7 @@ import { startSandbox, type SandboxOptions } from '../../sandbox/server';
 import type { TruthKind } from '../../sandbox/truth';
 import type { Truth } from '../../sandbox/types';
 import { FileStore } from '../../store/file-store';
+import type { Store } from '../../store/store';
 import { DEFAULT_CONFIG, type DownloadConfig } from '../../domain/config';
 import type { WorkerConfig } from '../../worker/config';
 import { createDownloadWorker } from '../../worker/worker';
@@ -127,13 +128,14 @@ export class Harness {
   }
 
   /** A new worker process-equivalent: its own EAS client (own token cache), same task queue and store. */
-  async startWorker(download: Partial<DownloadConfig> = {}): Promise<RunningWorker> {
-    const config = this.workerConfig(download);
+  async startWorker(download: Partial<DownloadConfig> = {}, opts: { store?: Store; worker?: Partial<WorkerConfig> } = {}): Promise<RunningWorker> {
+    const config = { ...this.workerConfig(download), ...opts.worker };
     const worker = await createDownloadWorker({
       connection: this.native,
       config,
       workflowBundle: await workflowBundle(),
       eas: new EasClient(config.eas),
+      store: opts.store,
     });
     const done = worker.run();
     const running: RunningWorker = {

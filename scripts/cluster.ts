@@ -16,7 +16,7 @@
 import { rmSync } from 'node:fs';
 import { clusterDown, clusterStatus, clusterUp, ensureClusterBinaries, pgPaths } from './cluster/lib';
 import { loadClusterSettings } from './cluster/settings';
-import { searchAttributeCreateCommand } from './temporal-server';
+import { searchAttributeCreateCommand } from './temporal-frontend';
 
 async function main(): Promise<void> {
   const command = process.argv[2] ?? 'up';

@@ -7,15 +7,16 @@
  *   stop          stop the server and PostgreSQL (data kept)
  *   status        what is running
  *   reset         stop, then delete the cluster's data (.temporal/cluster)
+ *   binaries      only build temporal-server / temporal-sql-tool into .temporal/bin if missing (scripts/ci/install-cluster.sh)
  *   search-attributes  print the `temporal operator search-attribute create` line for another server
  *
  * Other knobs (environment only): CLUSTER_LOG_LEVEL (server log level, default warn), CLUSTER_PG_BIN (PostgreSQL's
  * bin folder), CLUSTER_PG_OS_USER (who PostgreSQL runs as when we are root, default postgres).
  */
 import { rmSync } from 'node:fs';
-import { clusterDown, clusterStatus, clusterUp, pgPaths } from './cluster/lib';
+import { clusterDown, clusterStatus, clusterUp, ensureClusterBinaries, pgPaths } from './cluster/lib';
 import { loadClusterSettings } from './cluster/settings';
-import { searchAttributeCreateCommand } from './temporal-server';
+import { searchAttributeCreateCommand } from './temporal-frontend';
 
 async function main(): Promise<void> {
   const command = process.argv[2] ?? 'up';
@@ -60,11 +61,16 @@ async function main(): Promise<void> {
       log(`deleted ${s.paths.dir}${pg.data.startsWith(s.paths.dir) ? '' : ` and ${pg.data}`}`);
       return;
     }
+    case 'binaries': {
+      const built = await ensureClusterBinaries(s, log);
+      if (!built.length) log(`${s.paths.serverBinary} and ${s.paths.sqlToolBinary} already built`);
+      return;
+    }
     case 'search-attributes':
       console.log(searchAttributeCreateCommand(s.namespace));
       return;
     default:
-      throw new Error(`unknown command "${command}": use up, stop, status, reset or search-attributes`);
+      throw new Error(`unknown command "${command}": use up, stop, status, reset, binaries or search-attributes`);
   }
 }
 

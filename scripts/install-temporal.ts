@@ -2,7 +2,7 @@
  * `npm run temporal:install`: makes sure the Temporal CLI (dev server) is available and says where it is.
  * Builds it once into <repo>/.temporal/bin only when TEMPORAL_CLI_PATH, PATH and the cache have none.
  */
-import { ensureTemporalBinary, findTemporalBinary, temporalVersion } from './temporal-server';
+import { ensureTemporalBinary, findTemporalBinary, temporalVersion } from './temporal-cli';
 
 async function main(): Promise<void> {
   const found = findTemporalBinary();

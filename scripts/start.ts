@@ -16,9 +16,8 @@ import { startSandbox } from '../sandbox/server';
 import { describeConfig, workerConfigFromEnv } from '../worker/config';
 import { workflowSourceFromEnv } from '../worker/bundle';
 import { createDownloadWorker } from '../worker/worker';
+import { stopInReverse, type Stoppable } from './supervise';
 import { ensureTemporalBinary, findRepoRoot, provisionTemporal } from './temporal-server';
-
-type Stop = { name: string; stop: () => Promise<void> };
 
 /** SANDBOX_SESSIONS: "all" | "none" | comma-separated GSTINs. Default "all" for npm start. */
 export function parseSessions(value: string | undefined): 'all' | 'none' | string[] {
@@ -43,20 +42,16 @@ async function main(): Promise<void> {
   // The sandbox serves Vayana's sample GSTINs, whose check digits are wrong; strict is the default elsewhere.
   env.GSTIN_CHECKSUM ??= 'off';
 
-  const stops: Stop[] = [];
+  const stops: Stoppable[] = [];
   let shuttingDown = false;
   const shutdown = async (why: string, exitCode: number) => {
     if (shuttingDown) return;
     shuttingDown = true;
     console.log(`\n${why}: stopping…`);
-    for (const s of [...stops].reverse()) {
-      try {
-        await s.stop();
-        console.log(`  stopped ${s.name}`);
-      } catch (err) {
-        console.error(`  stopping ${s.name} failed:`, err);
-      }
-    }
+    await stopInReverse(stops, {
+      stopped: (name) => console.log(`  stopped ${name}`),
+      failed: (name, err) => console.error(`  stopping ${name} failed:`, err),
+    });
     process.exit(exitCode);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

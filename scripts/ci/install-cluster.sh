@@ -8,11 +8,8 @@
 #     The version is TEMPORAL_VERSION in the committed .env, which docker-compose.yml and scripts/cluster.ts read too.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-root="$PWD"
 # shellcheck disable=SC1091
 source .env
-bin="${root}/.temporal/bin"
-mkdir -p "${bin}"
 
 timed() {
   local name="$1"; shift
@@ -43,24 +40,16 @@ apt_install() {
   # scripts/cluster.ts), so that one is not needed. Leave it alone if it was there before.
 }
 
-go_install() {
-  local name="$1-v${TEMPORAL_VERSION}" module="$2"
-  if [ -x "${bin}/${name}" ]; then
-    echo "${bin}/${name} already built"
-    return
+# The build itself is scripts/go-binaries.ts, the same code `npm run cluster` uses: `CGO_ENABLED=0 go install` into a
+# scratch folder, renamed into place; a binary already there is kept. Compiled first when dist/ is missing or older.
+cluster_binaries() {
+  if [ ! -f dist/scripts/cluster.js ] || [ -n "$(find scripts -name '*.ts' -newer dist/scripts/cluster.js)" ]; then
+    npm run build --silent
   fi
-  command -v go >/dev/null 2>&1 || { echo "go is needed to build ${module}" >&2; return 1; }
-  local scratch="${root}/.temporal/bin.partial-$$"
-  rm -rf "${scratch}"; mkdir -p "${scratch}"
-  CGO_ENABLED=0 GOBIN="${scratch}" go install "${module}@v${TEMPORAL_VERSION}"
-  local built
-  built="$(ls "${scratch}")"
-  mv "${scratch}/${built}" "${bin}/${name}"
-  rm -rf "${scratch}"
+  node dist/scripts/cluster.js binaries
 }
 
 total=$SECONDS
 timed "apt (postgresql, docker-compose)" apt_install
-timed "temporal-server ${TEMPORAL_VERSION}" go_install temporal-server go.temporal.io/server/cmd/server
-timed "temporal-sql-tool ${TEMPORAL_VERSION}" go_install temporal-sql-tool go.temporal.io/server/cmd/tools/sql
+timed "temporal-server + temporal-sql-tool ${TEMPORAL_VERSION}" cluster_binaries
 echo "--- install-cluster: total $((SECONDS - total))s"

@@ -13,12 +13,12 @@
  */
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { ensureSearchAttributes, type Logger } from '../temporal-server';
+import { errorText, waitFor, type Logger } from '../supervise';
+import { checkFrontend, ensureSearchAttributes } from '../temporal-frontend';
 import { ensureClusterBinaries } from './binaries';
 import { ensurePostgres, postgresReady, postmasterPid, stopPostgres, type StepResult } from './postgres';
-import { errorText, sleep } from './proc';
 import { ensureSchema } from './schema';
-import { describeNamespace, serverPid, startTemporalServer, stopTemporalServer } from './server';
+import { serverPid, startTemporalServer, stopTemporalServer } from './server';
 import type { ClusterSettings } from './settings';
 
 export { ensureClusterBinaries, goBinary, serverModuleDir } from './binaries';
@@ -46,41 +46,45 @@ export async function ensureNamespace(
   const connection = await Connection.connect({ address: s.address, connectTimeout: 10_000 });
   try {
     let result: StepResult = 'already';
-    for (;;) {
-      try {
-        await connection.workflowService.describeNamespace({ namespace: s.namespace });
-        break;
-      } catch (e) {
-        if (grpcCode(e) !== NOT_FOUND) {
-          if (Date.now() > deadline) throw e;
-          await sleep(500);
-          continue;
+    // described → done; NOT_FOUND → registered (unless another process just did), then described again
+    await waitFor(
+      async () => {
+        try {
+          await connection.workflowService.describeNamespace({ namespace: s.namespace });
+          return true;
+        } catch (e) {
+          if (grpcCode(e) !== NOT_FOUND) throw e;
         }
-      }
-      try {
-        await connection.workflowService.registerNamespace({
-          namespace: s.namespace,
-          description: 'gst-download-worker',
-          workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION_SECONDS * 1000),
-        });
-        result = 'done';
-        log(`namespace: registered "${s.namespace}" (retention ${NAMESPACE_RETENTION_SECONDS / 86400} days)`);
-      } catch (e) {
-        if (grpcCode(e) !== ALREADY_EXISTS) throw e;
-      }
-    }
+        try {
+          await connection.workflowService.registerNamespace({
+            namespace: s.namespace,
+            description: 'gst-download-worker',
+            workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION_SECONDS * 1000),
+          });
+          result = 'done';
+          log(`namespace: registered "${s.namespace}" (retention ${NAMESPACE_RETENTION_SECONDS / 86400} days)`);
+        } catch (e) {
+          if (grpcCode(e) !== ALREADY_EXISTS) throw e;
+        }
+        return false;
+      },
+      { timeoutMs, intervalMs: 500, timeoutError: (last) => (last instanceof Error ? last : new Error(errorText(last))) },
+    );
     // a new namespace reaches the services' caches within system.namespaceCacheRefreshInterval
     let added: string[] | undefined;
-    for (;;) {
-      try {
+    await waitFor(
+      async () => {
         added ??= await ensureSearchAttributes(connection, s.namespace);
         await connection.workflowService.countWorkflowExecutions({ namespace: s.namespace });
-        break;
-      } catch (e) {
-        if (Date.now() > deadline) throw new Error(`namespace ${s.namespace} did not become usable: ${errorText(e)}`);
-        await sleep(500);
-      }
-    }
+        return true;
+      },
+      {
+        timeoutMs: deadline - Date.now(),
+        intervalMs: 500,
+        timeoutError: (last) => new Error(`namespace ${s.namespace} did not become usable: ${errorText(last)}`),
+      },
+    );
+    added ??= [];
     if (added.length) log(`search attributes: added ${added.join(', ')} to "${s.namespace}"`);
     return { namespace: result, searchAttributesAdded: added };
   } finally {
@@ -130,7 +134,7 @@ export interface ClusterStatus {
 }
 
 export async function clusterStatus(s: ClusterSettings): Promise<ClusterStatus> {
-  const serverAnswering = await describeNamespace(s.address, s.namespace, 2_000).then(
+  const serverAnswering = await checkFrontend(s.address, s.namespace, 2_000).then(
     () => true,
     () => false,
   );

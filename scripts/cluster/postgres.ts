@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { whichOnPath, type Logger } from '../temporal-server';
-import { alive, run, sleep } from './proc';
+import { whichOnPath } from '../go-binaries';
+import { alive, run, waitFor, type Logger } from '../supervise';
 import type { ClusterSettings } from './settings';
 
 export type StepResult = 'done' | 'already';
@@ -153,8 +153,11 @@ export async function ensurePostgres(s: ClusterSettings, log: Logger): Promise<{
 
   if (postmasterPid(s) !== undefined) {
     // ours is running (perhaps still starting up or recovering): wait for it rather than start a second one
-    for (let i = 0; i < 120 && !postgresReady(s, bin); i++) await sleep(500);
-    if (!postgresReady(s, bin)) throw new Error(`PostgreSQL (pid ${postmasterPid(s)}) runs but does not accept connections; see ${p.log}`);
+    await waitFor(() => postgresReady(s, bin), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      timeoutError: () => new Error(`PostgreSQL (pid ${postmasterPid(s)}) runs but does not accept connections; see ${p.log}`),
+    });
     return { init, start: 'already' };
   }
   if (postgresReady(s, bin)) {

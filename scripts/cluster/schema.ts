@@ -1,9 +1,8 @@
 /** The Temporal schema in PostgreSQL, applied with temporal-sql-tool from the server module's own schema files. */
 import { join } from 'node:path';
-import type { Logger } from '../temporal-server';
+import { run, type Logger } from '../supervise';
 import { serverModuleDir } from './binaries';
 import { postgresBinDir, psqlValue } from './postgres';
-import { run } from './proc';
 import type { ClusterSettings } from './settings';
 
 /**

@@ -3,13 +3,11 @@
  * group, output appended to `.temporal/cluster/temporal-server.log`, pid in `temporal-server.pid`) so it outlives
  * `npm run cluster`.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { Connection } from '@temporalio/client';
-import type { Logger } from '../temporal-server';
+import { alive, envWithout, errorText, indent, spawnDetached, stopPid, waitFor, type Logger } from '../supervise';
+import { checkFrontend } from '../temporal-frontend';
 import type { StepResult } from './postgres';
-import { alive, errorText, sleep } from './proc';
 import { serverConfigEnv, type ClusterSettings } from './settings';
 
 /** The server's pid from its pid file, when that process is alive and is a temporal-server. */
@@ -34,20 +32,10 @@ export function serverArgs(s: ClusterSettings): string[] {
   return ['--root', s.root, '--config', relative(s.root, s.paths.configDir), '--env', s.paths.configEnv, '--allow-no-auth', 'start'];
 }
 
-/** Connects and describes `namespace` within `timeoutMs`; throws if either fails. */
-export async function describeNamespace(address: string, namespace: string, timeoutMs: number): Promise<void> {
-  const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
-  try {
-    await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.describeNamespace({ namespace }));
-  } finally {
-    await connection.close();
-  }
-}
-
 function logTail(s: ClusterSettings, lines = 25): string {
   try {
     const tail = readFileSync(s.paths.serverLog, 'utf8').trim().split('\n').slice(-lines);
-    return `\n  last lines of ${s.paths.serverLog}:\n${tail.map((l) => `    ${l}`).join('\n')}`;
+    return `\n  last lines of ${s.paths.serverLog}:\n${indent(tail.join('\n'))}`;
   } catch {
     return '';
   }
@@ -55,19 +43,11 @@ function logTail(s: ClusterSettings, lines = 25): string {
 
 /** Resolves once the frontend answers `describeNamespace(namespace)`; throws with the log's tail otherwise. */
 export async function waitForFrontend(s: ClusterSettings, namespace: string, timeoutMs: number, pid?: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    if (pid !== undefined && !alive(pid)) throw new Error(`temporal-server (pid ${pid}) exited${logTail(s)}`);
-    try {
-      await describeNamespace(s.address, namespace, 2_000);
-      return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`Temporal at ${s.address} did not answer within ${timeoutMs / 1000} s (${errorText(last)})${logTail(s)}`);
-    await sleep(250);
-  }
+  await waitFor(() => checkFrontend(s.address, namespace, 2_000).then(() => true), {
+    timeoutMs,
+    failIf: () => (pid !== undefined && !alive(pid) ? new Error(`temporal-server (pid ${pid}) exited${logTail(s)}`) : undefined),
+    timeoutError: (last) => new Error(`Temporal at ${s.address} did not answer within ${timeoutMs / 1000} s (${errorText(last)})${logTail(s)}`),
+  });
 }
 
 /** Starts temporal-server unless it is already running, and waits until the frontend answers. */
@@ -82,7 +62,7 @@ export async function startTemporalServer(
     await waitForFrontend(s, 'temporal-system', timeoutMs, running);
     return { result: 'already', pid: running, readyMs: Date.now() - started };
   }
-  const someoneElse = await describeNamespace(s.address, 'temporal-system', 1_000).then(
+  const someoneElse = await checkFrontend(s.address, 'temporal-system', 1_000).then(
     () => true,
     () => false,
   );
@@ -91,21 +71,8 @@ export async function startTemporalServer(
   }
   mkdirSync(s.paths.dir, { recursive: true });
   // The server sees only our config variables, not the caller's TEMPORAL_* (meant for clients and workers).
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TEMPORAL_')) env[k] = v;
-  Object.assign(env, serverConfigEnv(s));
-  const out = openSync(s.paths.serverLog, 'a');
-  let child;
-  try {
-    writeFileSync(out, `\n=== ${new Date().toISOString()} ${s.paths.serverBinary} ${serverArgs(s).join(' ')}\n`);
-    child = spawn(s.paths.serverBinary, serverArgs(s), { cwd: s.root, env, detached: true, stdio: ['ignore', out, out] });
-  } finally {
-    closeSync(out);
-  }
-  const pid = child.pid;
-  child.on('error', () => undefined);
-  child.unref();
-  if (pid === undefined) throw new Error(`could not start ${s.paths.serverBinary}`);
+  const env = { ...envWithout('TEMPORAL_'), ...serverConfigEnv(s) };
+  const pid = spawnDetached(s.paths.serverBinary, serverArgs(s), { logFile: s.paths.serverLog, cwd: s.root, env });
   writeFileSync(s.paths.serverPid, `${pid}\n`);
   await waitForFrontend(s, 'temporal-system', timeoutMs, pid);
   const readyMs = Date.now() - started;
@@ -121,13 +88,7 @@ export async function stopTemporalServer(s: ClusterSettings, log: Logger, graceM
     return 'already';
   }
   const started = Date.now();
-  process.kill(pid, 'SIGTERM');
-  while (alive(pid) && Date.now() - started < graceMs) await sleep(100);
-  if (alive(pid)) {
-    log(`temporal-server: still running ${graceMs / 1000} s after SIGTERM, sending SIGKILL`);
-    process.kill(pid, 'SIGKILL');
-    while (alive(pid)) await sleep(100);
-  }
+  await stopPid(pid, graceMs, () => log(`temporal-server: still running ${graceMs / 1000} s after SIGTERM, sending SIGKILL`));
   rmSync(s.paths.serverPid, { force: true });
   log(`temporal-server: stopped (pid ${pid}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return 'done';

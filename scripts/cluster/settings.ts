@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findRepoRoot } from '../temporal-server';
+import { findRepoRoot } from '../repo';
 
 /** `.env`-style KEY=VALUE lines: `#` comments and blank lines skipped, surrounding quotes removed. */
 export function parseEnvFile(text: string): Record<string, string> {

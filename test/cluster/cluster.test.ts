@@ -16,6 +16,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { clusterUp, startTemporalServer, stopPostgres, stopTemporalServer, type ClusterUp } from '../../scripts/cluster/lib';
 import { loadClusterSettings } from '../../scripts/cluster/settings';
+import { waitFor } from '../../scripts/supervise';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import type { TruthKind } from '../../sandbox/truth';
@@ -33,7 +34,6 @@ const clusterTest = problem && !inCi ? test.skip : test;
 
 const log = (m: string) => console.log(`[cluster] ${m}`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let release: (() => void) | undefined;
 let first: ClusterUp | undefined;
@@ -139,11 +139,7 @@ function workerEnv(sandboxUrl: string, taskQueue: string, dataDir: string): Node
 
 /** Polls until `fn` is truthy. */
 async function until(fn: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${secs(timeoutMs)} waiting for ${what}`);
-    await sleep(200);
-  }
+  await waitFor(fn, { timeoutMs, intervalMs: 200, timeoutError: () => new Error(`timed out after ${secs(timeoutMs)} waiting for ${what}`) });
 }
 
 clusterTest(

@@ -9,17 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { goBinary, postgresBinDir } from '../../scripts/cluster/lib';
 import type { ClusterSettings } from '../../scripts/cluster/settings';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, sleep, stopChild } from '../../scripts/supervise';
 
 /** Waits (up to `timeoutMs`) for `.temporal/cluster/test.lock`; a lock whose pid is dead is taken over. */
 export async function lockCluster(s: ClusterSettings, timeoutMs: number): Promise<() => void> {
@@ -116,10 +106,6 @@ export function spawnWorker(root: string, name: string, env: NodeJS.ProcessEnv, 
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`, unless it has exited. */
-export async function stopWorker(w: WorkerProcess, graceMs = 10_000): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  w.child.kill('SIGTERM');
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), graceMs);
-  await w.exited;
-  clearTimeout(timer);
+export function stopWorker(w: WorkerProcess, graceMs = 10_000): Promise<void> {
+  return stopChild(w.child, w.exited, graceMs);
 }

@@ -1,20 +1,15 @@
 /**
  * The downloads' inputs (the public contract of the workflows) and their validation, shared by the client library,
  * the CLI and the workflows (which must stay deterministic: this module is pure — no I/O, no clock; "now" is
- * passed in). A change here changes how running downloads replay: put it behind `patched()` in the workflow.
+ * passed in). Shapes come from the zod schemas in ./schemas.ts; the rules that need a setting or the clock are
+ * checked here after parsing. A change here changes how running downloads replay: put it behind `patched()`.
  */
-import {
-  GSTIN_FORMAT,
-  IMS_SECTIONS,
-  IMS_STATUSES,
-  IRN_FORMAT,
-  RETURN_PERIOD_FORMAT,
-  SUPPLY_TYPES,
-  type ImsSection,
-  type ImsStatus,
-  type SupplyType,
-} from './gst';
+import type { z } from 'zod';
+import { GSTIN_FORMAT, RETURN_PERIOD_FORMAT, type ImsSection, type ImsStatus, type SupplyType } from './gst';
 import { FIRST_RETURN_PERIOD, periodKey } from './periods';
+import { einvoiceInputSchema, GSTIN_SHAPE, gstr2bInputSchema, imsInputSchema, irnInputSchema, PERIOD_SHAPE } from './schemas';
+
+export { MAX_IRNS } from './schemas';
 
 /** A bad input, naming the field. Never retried. */
 export class InvalidInputError extends Error {
@@ -53,12 +48,7 @@ export function validateGstin(value: unknown, field: string, mode: GstinChecksum
     throw new InvalidInputError(field, 'a GSTIN is required');
   }
   const gstin = value.trim().toUpperCase();
-  if (!GSTIN_FORMAT.test(gstin)) {
-    throw new InvalidInputError(
-      field,
-      `"${value}" is not a GSTIN (15 characters: 2-digit state code, PAN, entity number, Z, check character)`,
-    );
-  }
+  if (!GSTIN_FORMAT.test(gstin)) throw new InvalidInputError(field, `"${value}" ${GSTIN_SHAPE}`);
   if (mode === 'strict') {
     const expected = gstinCheckChar(gstin.slice(0, 14));
     if (gstin[14] !== expected) {
@@ -72,9 +62,7 @@ export function validateGstin(value: unknown, field: string, mode: GstinChecksum
 }
 
 export function validateReturnPeriod(value: unknown, field: string, now: Date): string {
-  if (typeof value !== 'string' || !RETURN_PERIOD_FORMAT.test(value)) {
-    throw new InvalidInputError(field, `"${String(value)}" is not a return period MMYYYY (month 01-12), e.g. 082023`);
-  }
+  if (typeof value !== 'string' || !RETURN_PERIOD_FORMAT.test(value)) throw new InvalidInputError(field, `"${String(value)}" ${PERIOD_SHAPE}`);
   if (periodKey(value) < periodKey(FIRST_RETURN_PERIOD)) {
     throw new InvalidInputError(field, `${value} is before GST began (${FIRST_RETURN_PERIOD})`);
   }
@@ -85,34 +73,32 @@ export function validateReturnPeriod(value: unknown, field: string, now: Date): 
   return value;
 }
 
-function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
-  const v = typeof value === 'string' ? value.trim().toUpperCase() : value;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new InvalidInputError(field, `"${String(value)}" is not one of ${allowed.join(', ')}`);
-  }
-  return v as T;
+// ---------------------------------------------------------------------------------------------
+// Parsing with a schema
+// ---------------------------------------------------------------------------------------------
+
+/** `irns[3]`, `gstins[0]`, `input` for the whole. */
+function fieldName(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return 'input';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
-export function validateIrn(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !IRN_FORMAT.test(value.trim())) {
-    throw new InvalidInputError(field, `"${String(value)}" is not an IRN (64 hexadecimal characters)`);
+/** Parses `input` with an object schema; the first problem becomes an InvalidInputError naming its field. */
+export function parseInput<S extends z.ZodObject>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  // a misspelt field first: it explains the rest
+  const unknown = r.error.issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown && unknown.code === 'unrecognized_keys') {
+    throw new InvalidInputError(String(unknown.keys[0]), `is not a known field (expected ${Object.keys(schema.shape).join(', ')})`);
   }
-  return value.trim().toLowerCase();
+  const first = r.error.issues[0]!;
+  throw new InvalidInputError(fieldName(first.path), first.message);
 }
 
-/** The input as a plain object, or an InvalidInputError for anything else. */
-export function asObject(input: unknown): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new InvalidInputError('input', 'must be a JSON object');
-  }
-  return input as Record<string, unknown>;
-}
-
-/** Refuses a field the input type does not know (a misspelt field is an error, not silently ignored). */
-export function rejectUnknown(obj: Record<string, unknown>, known: string[]): void {
-  for (const k of Object.keys(obj)) {
-    if (!known.includes(k)) throw new InvalidInputError(k, `is not a known field (expected ${known.join(', ')})`);
-  }
+/** The GSTIN check character, where the setting asks for it (the shape is the schema's). */
+function checked(gstin: string, field: string, opts: ValidationOptions): string {
+  return validateGstin(gstin, field, opts.gstinChecksum ?? 'strict');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,24 +129,15 @@ export interface IrnInput {
   irns: string[];
 }
 
-/** The most IRNs one getIrnDetails download takes. */
-export const MAX_IRNS = 1000;
-
-function optionalGstin(v: unknown, field: string, mode: GstinChecksumMode): string | undefined {
-  return v === undefined || v === null || v === '' ? undefined : validateGstin(v, field, mode);
-}
-
 export function validateEinvoiceInput(input: unknown, opts: ValidationOptions): EinvoiceInput {
-  const o = asObject(input);
-  rejectUnknown(o, ['gstin', 'retPeriod', 'supplyType', 'supplierGstin', 'recipientGstin']);
-  const mode = opts.gstinChecksum ?? 'strict';
+  const o = parseInput(einvoiceInputSchema, input);
   const out: EinvoiceInput = {
-    gstin: validateGstin(o.gstin, 'gstin', mode),
+    gstin: checked(o.gstin, 'gstin', opts),
     retPeriod: validateReturnPeriod(o.retPeriod, 'retPeriod', opts.now),
-    supplyType: oneOf(o.supplyType, 'supplyType', SUPPLY_TYPES),
+    supplyType: o.supplyType,
   };
-  const supplier = optionalGstin(o.supplierGstin, 'supplierGstin', mode);
-  const recipient = optionalGstin(o.recipientGstin, 'recipientGstin', mode);
+  const supplier = o.supplierGstin === undefined ? undefined : checked(o.supplierGstin, 'supplierGstin', opts);
+  const recipient = o.recipientGstin === undefined ? undefined : checked(o.recipientGstin, 'recipientGstin', opts);
   if (!supplier && !recipient) {
     throw new InvalidInputError('supplierGstin', 'one of supplierGstin or recipientGstin is required');
   }
@@ -170,37 +147,18 @@ export function validateEinvoiceInput(input: unknown, opts: ValidationOptions): 
 }
 
 export function validateImsInput(input: unknown, opts: ValidationOptions): ImsInput {
-  const o = asObject(input);
-  rejectUnknown(o, ['gstin', 'section', 'status']);
-  const out: ImsInput = {
-    gstin: validateGstin(o.gstin, 'gstin', opts.gstinChecksum ?? 'strict'),
-    section: oneOf(o.section, 'section', IMS_SECTIONS),
-  };
-  if (o.status !== undefined && o.status !== null && o.status !== '') {
-    out.status = oneOf(o.status, 'status', IMS_STATUSES);
-  }
+  const o = parseInput(imsInputSchema, input);
+  const out: ImsInput = { gstin: checked(o.gstin, 'gstin', opts), section: o.section };
+  if (o.status !== undefined) out.status = o.status;
   return out;
 }
 
 export function validateGstr2bInput(input: unknown, opts: ValidationOptions): Gstr2bInput {
-  const o = asObject(input);
-  rejectUnknown(o, ['gstin', 'retPeriod']);
-  return {
-    gstin: validateGstin(o.gstin, 'gstin', opts.gstinChecksum ?? 'strict'),
-    retPeriod: validateReturnPeriod(o.retPeriod, 'retPeriod', opts.now),
-  };
+  const o = parseInput(gstr2bInputSchema, input);
+  return { gstin: checked(o.gstin, 'gstin', opts), retPeriod: validateReturnPeriod(o.retPeriod, 'retPeriod', opts.now) };
 }
 
 export function validateIrnInput(input: unknown, opts: ValidationOptions): IrnInput {
-  const o = asObject(input);
-  rejectUnknown(o, ['gstin', 'irns']);
-  const gstin = validateGstin(o.gstin, 'gstin', opts.gstinChecksum ?? 'strict');
-  if (!Array.isArray(o.irns) || o.irns.length === 0) {
-    throw new InvalidInputError('irns', 'a non-empty list of IRNs is required');
-  }
-  if (o.irns.length > MAX_IRNS) {
-    throw new InvalidInputError('irns', `at most ${MAX_IRNS} IRNs per download (got ${o.irns.length})`);
-  }
-  const irns = o.irns.map((irn, i) => validateIrn(irn, `irns[${i}]`));
-  return { gstin, irns: [...new Set(irns)] };
+  const o = parseInput(irnInputSchema, input);
+  return { gstin: checked(o.gstin, 'gstin', opts), irns: [...new Set(o.irns)] };
 }

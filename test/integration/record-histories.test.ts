@@ -11,8 +11,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
 import { EasClient } from '../../eas/client';
 import { SANDBOX_USER } from '../../eas/contract';
+import { workflowIds } from '../../domain/ids';
+import type { EinvoiceInput } from '../../domain/inputs';
 import { ensureTemporalBinary } from '../../scripts/temporal-server';
 import { progressQuery, provideOtpUpdate } from '../../workflows/messages';
+import type { SyncResult } from '../../workflows/sync';
 import { Harness, waitFor } from './harness';
 
 const record = process.env.RECORD_HISTORIES === '1' ? test : test.skip;
@@ -92,4 +95,26 @@ record('record the AWAITING_OTP paths: resumed by signal, and by the provideOtp 
   await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: SANDBOX_USER.otp }] });
   await byUpdate.result();
   await save('ims-otp-update', byUpdate.workflowId);
+});
+
+// RECORD_HISTORIES=1 npx jest record-histories -t sync  (records only this one)
+record('record a sync of 2 GSTINs × (gstr2b, einvoice): children done, already done and failed', async () => {
+  // the current month: its e-invoices exist, its GSTR-2B is not generated until the 14th of next month (RET2B1023)
+  const now = new Date();
+  const current = `${String(now.getUTCMonth() + 1).padStart(2, '0')}${now.getUTCFullYear()}`;
+  const [a, b] = ['27AAACR5055K1Z7', '29HJKPS9689A8Z4'];
+  // one child already downloaded (by hand, with the id the sync gives it): the sync reports it already-done
+  const early: EinvoiceInput = { gstin: a, retPeriod: current, supplyType: 'B2B', recipientGstin: a };
+  await (await h.start('downloadEinvoices', early, workflowIds.einvoice(early))).result();
+
+  const sync = await h.start('syncReturnPeriod', { gstins: [a, b], kinds: ['gstr2b', 'einvoice'], retPeriod: current, concurrency: 2 }, 'replay-sync');
+  const result = (await sync.result()) as SyncResult;
+  expect(result.items.map((i) => [i.gstin, i.kind, i.status])).toEqual([
+    [a, 'gstr2b', 'failed'],
+    [a, 'einvoice', 'already-done'],
+    [b, 'gstr2b', 'failed'],
+    [b, 'einvoice', 'done'],
+  ]);
+  expect(result.items.filter((i) => i.status === 'failed').map((i) => i.errorType)).toEqual(['EasNotReady', 'EasNotReady']);
+  await save('sync-2-gstins', sync.workflowId);
 });

@@ -1,7 +1,8 @@
 /**
  * Replays the recorded histories in test/histories/ against today's workflow code: a change that would
  * break downloads already running (non-determinism) fails here. See docs/replay.md and
- * test/integration/record-histories.test.ts (the recorder). The histories are the "before" corpus: never re-record them.
+ * test/integration/record-histories.test.ts (the recorder). The histories are the "before" corpus: never
+ * re-record them.
  */
 import { bundleWorkflowCode, Worker, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -72,23 +73,36 @@ describe('today’s workflows replay every recorded history', () => {
 
 test('a non-deterministic change to a workflow is caught by the replay', async () => {
   const drifted = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/replay-drift'), logger });
-  await expect(Worker.runReplayHistory({ workflowBundle: drifted }, load('gstr2b-3-files.json'))).rejects.toThrow(NONDETERMINISM);
+  const replay = Worker.runReplayHistory({ workflowBundle: drifted }, load('gstr2b-3-files.json'));
+  await expect(replay).rejects.toThrow(NONDETERMINISM);
 });
 
 // A domain/ module is bundled into the workflows: editing one of its rules changes how recorded runs replay, so the
 // edit needs `patched()` like any workflow change. Each case bundles the REAL workflows with one domain module drifted.
+// `breaks`: a recorded run the drifted rule rejects; `still`: one it does not touch.
 describe.each([
-  { real: 'domain/gst.ts', drifted: 'test/fixtures/domain-drift/gst.ts', breaks: 'ims-session-refresh-and-resubmit.json', still: 'ims-30-pages-run1.json' },
-  { real: 'domain/periods.ts', drifted: 'test/fixtures/domain-drift/periods.ts', breaks: 'einvoice-3-polls.json', still: 'gstr2b-3-files.json' },
+  {
+    real: 'domain/gst.ts',
+    drifted: 'test/fixtures/domain-drift/gst.ts',
+    breaks: 'ims-session-refresh-and-resubmit.json',
+    still: 'ims-30-pages-run1.json',
+  },
+  {
+    real: 'domain/periods.ts',
+    drifted: 'test/fixtures/domain-drift/periods.ts',
+    breaks: 'einvoice-3-polls.json',
+    still: 'gstr2b-3-files.json',
+  },
 ])('a changed rule in $real is caught by the replay', ({ real, drifted, breaks, still }) => {
   let bundle: WorkflowBundleWithSourceMap;
   beforeAll(async () => {
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger, webpackConfigHook: replaceModule(real, drifted) });
+    const webpackConfigHook = replaceModule(real, drifted);
+    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger, webpackConfigHook });
   });
   test(`${breaks} no longer replays`, async () => {
     await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load(breaks))).rejects.toThrow(NONDETERMINISM);
   });
-  test(`${still} (untouched by the rule) still replays: the drift is the rule, not the bundling`, async () => {
+  test(`${still} (untouched by the rule) still replays: the bundling itself changes nothing`, async () => {
     await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load(still))).resolves.toBeUndefined();
   });
 });

@@ -1,8 +1,11 @@
 /**
  * Records representative histories of every download workflow into test/histories/ — the corpus that
  * test/replay.test.ts replays on every run, so a later change to workflow code that would break running
- * downloads (non-determinism) fails CI. Runs only when asked: RECORD_HISTORIES=1 npx jest record-histories
- * Record again only for an intended, patched change, and keep the old files alongside the new ones.
+ * downloads (non-determinism) fails CI. Runs only when asked:
+ *   RECORD_HISTORIES=1 npx jest --runInBand test/integration/record-histories.test.ts -t '<record name>'
+ * The files are the "before" corpus: never recorded again (save() refuses to overwrite one). A patched change adds
+ * a record() block that saves under a NEW name and records it alone with -t (docs/operations.md, "Changing
+ * workflow code").
  */
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -37,7 +40,11 @@ async function save(name: string, workflowId: string, runId?: string) {
   args.push('--workflow-id', workflowId, '--output', 'json');
   if (runId) args.push('--run-id', runId);
   const json = execFileSync(await ensureTemporalBinary(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  await writeFile(path.join(DIR, `${name}.json`), json);
+  // never overwrite: the recorded histories stand for runs that may still be open on old code
+  await writeFile(path.join(DIR, `${name}.json`), json, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+    throw new Error(`test/histories/${name}.json exists: the recorded histories are never re-recorded; save under a new name`);
+  });
 }
 
 record('record one history per workflow and path', async () => {
@@ -107,7 +114,8 @@ record('record a sync of 2 GSTINs × (gstr2b, einvoice): children done, already 
   const early: EinvoiceInput = { gstin: a, retPeriod: current, supplyType: 'B2B', recipientGstin: a };
   await (await h.start('downloadEinvoices', early, workflowIds.einvoice(early))).result();
 
-  const sync = await h.start('syncReturnPeriod', { gstins: [a, b], kinds: ['gstr2b', 'einvoice'], retPeriod: current, concurrency: 2 }, 'replay-sync');
+  const input = { gstins: [a, b], kinds: ['gstr2b', 'einvoice'], retPeriod: current, concurrency: 2 };
+  const sync = await h.start('syncReturnPeriod', input, 'replay-sync');
   const result = (await sync.result()) as SyncResult;
   expect(result.items.map((i) => [i.gstin, i.kind, i.status])).toEqual([
     [a, 'gstr2b', 'failed'],
@@ -115,6 +123,7 @@ record('record a sync of 2 GSTINs × (gstr2b, einvoice): children done, already 
     [b, 'gstr2b', 'failed'],
     [b, 'einvoice', 'done'],
   ]);
-  expect(result.items.filter((i) => i.status === 'failed').map((i) => i.errorType)).toEqual(['EasNotReady', 'EasNotReady']);
+  const failed = result.items.filter((i) => i.status === 'failed');
+  expect(failed.map((i) => i.errorType)).toEqual(['EasNotReady', 'EasNotReady']);
   await save('sync-2-gstins', sync.workflowId);
 });

@@ -1,8 +1,10 @@
 /**
- * A small flag parser for the CLI: `--name value`, `--name=value`, boolean `--flag`, repeatable flags, and
- * positionals. Unknown flags and missing values are usage errors (exit code 2).
+ * The CLI's flags, parsed by `node:util` parseArgs: `--name value`, `--name=value`, boolean `--flag`,
+ * repeatable list flags (also comma lists), positionals, `--` and `-h`/`--help`. Unknown flags, missing
+ * values and a single-value flag given twice are usage errors (exit code 2) in the CLI's own words.
  */
 
+import { parseArgs as parseArgv, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors';
 
 export type FlagSpec = Record<string, 'string' | 'boolean' | 'list'>;
@@ -28,43 +30,45 @@ export function followOptions(p: Parsed, command: string): FollowOptions {
   return { json: bool(p, 'json'), intervalMs: intFlag(p, 'interval', command, 1000) };
 }
 
+/** The spec as parseArgs options; `help` (with `-h`) is every command's. */
+function optionsOf(spec: FlagSpec): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, type] of Object.entries(spec)) {
+    options[name] = type === 'boolean' ? { type: 'boolean' } : type === 'list' ? { type: 'string', multiple: true } : { type: 'string' };
+  }
+  return options;
+}
+
+/**
+ * Non-strict parseArgs with tokens, then each option token checked against the spec here, so every message
+ * is the CLI's (parseArgs' strict errors name no command and suggest no --help).
+ */
 export function parseArgs(argv: string[], spec: FlagSpec, command: string): Parsed {
+  const { tokens, positionals } = parseArgv({ args: argv, options: optionsOf(spec), strict: false, allowPositionals: true, tokens: true });
   const flags: Parsed['flags'] = {};
-  const positionals: string[] = [];
   let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === '-h' || arg === '--help') {
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    if (t.name === 'help') {
       help = true;
       continue;
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') ? arg.slice(2, eq > 0 ? eq : undefined) : '';
-    const type = spec[name];
-    if (!type) throw new UsageError(`${command}: unknown flag ${eq > 0 ? arg.slice(0, eq) : arg} (see gst-download ${command} --help)`);
+    const type = Object.hasOwn(spec, t.name) ? spec[t.name] : undefined;
+    if (!type) throw new UsageError(`${command}: unknown flag ${t.rawName} (see gst-download ${command} --help)`);
     if (type === 'boolean') {
-      if (eq > 0) throw new UsageError(`${command}: --${name} takes no value`);
-      flags[name] = true;
+      if (t.inlineValue) throw new UsageError(`${command}: --${t.name} takes no value`);
+      flags[t.name] = true;
       continue;
     }
-    let value: string | undefined;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
-    if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
+    // `--gstin --section B2B`: parseArgs would take "--section" as the value; here it is a missing value
+    const value = t.value === undefined || (!t.inlineValue && t.value.startsWith('--')) ? undefined : t.value;
+    if (value === undefined) throw new UsageError(`${command}: --${t.name} needs a value`);
     if (type === 'list') {
       const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-      flags[name] = [...((flags[name] as string[] | undefined) ?? []), ...items];
+      flags[t.name] = [...((flags[t.name] as string[] | undefined) ?? []), ...items];
     } else {
-      if (flags[name] !== undefined) throw new UsageError(`${command}: --${name} given twice`);
-      flags[name] = value;
+      if (flags[t.name] !== undefined) throw new UsageError(`${command}: --${t.name} given twice`);
+      flags[t.name] = value;
     }
   }
   return { flags, positionals, help };

@@ -4,19 +4,19 @@
  * maps its errors to exit codes: its plain one-line Errors are bad input (2), anything else is 1.
  */
 import { Client, Connection } from '@temporalio/client';
-import { parseArgs } from './args';
+import { parseArgs as parseArgv } from 'node:util';
+import type { Parsed } from './args';
 import { connect } from './connect';
 import { UsageError } from './errors';
 import type { Io } from './io';
 import { scheduleCommand } from './schedule';
 
-/** The value of `--name X` / `--name=X` in argv, if given. */
-function flagValue(argv: string[], name: string): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === `--${name}`) return argv[i + 1];
-    if (argv[i]!.startsWith(`--${name}=`)) return argv[i]!.slice(name.length + 3);
-  }
-  return undefined;
+/** `--address` / `--namespace` wherever they stand in argv (schedule.ts checks the rest of the flags). */
+function connectionFlags(argv: string[]): Parsed {
+  const { values } = parseArgv({ args: argv, options: { address: { type: 'string' }, namespace: { type: 'string' } }, strict: false, allowPositionals: true });
+  const flags: Parsed['flags'] = {};
+  for (const name of ['address', 'namespace'] as const) if (typeof values[name] === 'string') flags[name] = values[name];
+  return { flags, positionals: [], help: false };
 }
 
 function isHelp(argv: string[]): boolean {
@@ -24,11 +24,7 @@ function isHelp(argv: string[]): boolean {
 }
 
 export async function scheduleRun(argv: string[], io: Io): Promise<number> {
-  const frame = parseArgs([], {}, 'schedule');
-  for (const name of ['address', 'namespace']) {
-    const v = flagValue(argv, name);
-    if (v !== undefined) frame.flags[name] = v;
-  }
+  const frame = connectionFlags(argv);
   // Help needs no server: a lazy connection that is never used.
   const conn = isHelp(argv)
     ? { client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:7233' }) }), close: async () => undefined }

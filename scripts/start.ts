@@ -5,12 +5,15 @@
  *     or, with TEMPORAL_ADDRESS set, that server (nothing started).
  *   - The EAS sandbox on SANDBOX_PORT (default 4010), every GSTIN with a live GSTN session (SANDBOX_SESSIONS).
  *   - The worker for the gst-downloads task queue (DATA_DIR, default ./data), pointed at the sandbox.
+ *   - Its settings in .temporal/stacks/<address>.json, which the CLI adopts when it talks to this address
+ *     (client/stack.ts): `gst-download start … 29HJKPS9689A8Z4` works here although that GSTIN fails the check.
  *
  * TEMPORAL_PORT / TEMPORAL_UI_PORT / TEMPORAL_DB_FILE move the dev server (defaults 7233 / 8233 / .temporal/dev.db).
  * Ctrl-C (SIGINT) or SIGTERM stops everything in reverse order of starting.
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { publishStack, withdrawStack } from '../client/stack';
 import { SANDBOX_PORT_DEFAULT } from '../eas/contract';
 import { startSandbox } from '../sandbox/server';
 import { describeConfig, workerConfigFromEnv } from '../worker/config';
@@ -113,6 +116,18 @@ async function main(): Promise<void> {
       },
     });
     console.log(`worker: ${JSON.stringify(describeConfig(config))}`);
+
+    // What the CLI on this machine adopts when it talks to this Temporal address (client/stack.ts).
+    publishStack({
+      pid: process.pid,
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: config.taskQueue,
+      gstinChecksum: (env.GSTIN_CHECKSUM ?? '').toLowerCase() === 'off' ? 'off' : 'strict',
+      dataDir: resolve(config.dataDir),
+      ...(env.EAS_BASE_URL === sandbox.url && { sandboxUrl: sandbox.url }),
+    });
+    stops.push({ name: 'CLI settings', stop: async () => withdrawStack(temporal.address) });
 
     const binary = relative(process.cwd(), await ensureTemporalBinary().catch(() => 'temporal')) || 'temporal';
     const example = JSON.stringify({ gstin: '29HJKPS9689A8Z4', section: 'B2B' });

@@ -15,6 +15,9 @@ export interface Parsed {
   help: boolean;
 }
 
+/** Where the CLI looks for Temporal without --address or TEMPORAL_ADDRESS (npm start's default). */
+export const ADDRESS_DEFAULT = '127.0.0.1:7233';
+
 /** Flags every command that talks to Temporal takes. */
 export const CONNECTION_FLAGS: FlagSpec = { address: 'string', namespace: 'string' };
 
@@ -72,6 +75,12 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string): Pars
     }
   }
   return { flags, positionals, help };
+}
+
+/** The Temporal address a command line talks to: --address, else TEMPORAL_ADDRESS, else the default. */
+export function addressOf(argv: string[], env: NodeJS.ProcessEnv): string {
+  const { values } = parseArgv({ args: argv, options: { address: { type: 'string' } }, strict: false, allowPositionals: true });
+  return (typeof values.address === 'string' ? values.address : undefined) ?? env.TEMPORAL_ADDRESS ?? ADDRESS_DEFAULT;
 }
 
 export function str(p: Parsed, name: string): string | undefined {

@@ -4,11 +4,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { connect as tcpConnect } from 'node:net';
-import { str, type Parsed } from './args';
+import { ADDRESS_DEFAULT, str, type Parsed } from './args';
 import { CliError, oneLine } from './errors';
-
-export const ADDRESS_DEFAULT = '127.0.0.1:7233';
-
 
 export interface Connected {
   client: Client;

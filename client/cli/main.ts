@@ -3,6 +3,8 @@
  * gst-download: start, watch and list GST downloads, and restore GSTN sessions, from a shell.
  * Errors are one line on stderr; exit code 2 for usage and input errors, 1 for everything else.
  */
+import { findStack, withStackDefaults } from '../stack';
+import { addressOf } from './args';
 import { describeError, UsageError } from './errors';
 import { processIo, type Io } from './io';
 
@@ -38,6 +40,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   const run = COMMANDS[command];
+  // Talking to the stack npm start runs: its settings (GSTIN check, task queue, DATA_DIR, sandbox) unless set here.
+  io = { ...io, env: withStackDefaults(io.env, findStack(addressOf(rest, io.env))) };
   try {
     if (!run) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')}; see gst-download --help)`);
     return await (await run())(rest, io);

@@ -30,7 +30,7 @@ export async function scheduleRun(argv: string[], io: Io): Promise<number> {
     ? { client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:7233' }) }), close: async () => undefined }
     : await connect(frame, io.env);
   try {
-    await scheduleCommand(conn.client, argv, io.out);
+    await scheduleCommand(conn.client, argv, io.out, io.env);
     return 0;
   } catch (e) {
     if (e instanceof Error && e.constructor === Error) throw new UsageError(e.message);

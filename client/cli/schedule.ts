@@ -95,7 +95,8 @@ function describeLines(i: SyncScheduleInfo): string[] {
   return lines;
 }
 
-export async function scheduleCommand(client: Client, argv: string[], out: (line: string) => void): Promise<void> {
+/** `env`: the CLI's environment (with npm start's settings under it), for the task queue and GSTIN check. */
+export async function scheduleCommand(client: Client, argv: string[], out: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const [sub, ...tail] = argv;
   if (!sub || sub === 'help' || sub === '--help' || sub === '-h') {
     SCHEDULE_USAGE.split('\n').forEach((l) => out(l));
@@ -124,7 +125,8 @@ export async function scheduleCommand(client: Client, argv: string[], out: (line
         if (values.concurrency !== undefined) input.concurrency = /^[0-9]+$/.test(values.concurrency) ? Number(values.concurrency) : (values.concurrency as unknown as number);
         const created = await createSyncSchedule(client, input, {
           scheduleId: values.id,
-          taskQueue: values['task-queue'],
+          taskQueue: values['task-queue'] ?? env.TEMPORAL_TASK_QUEUE,
+          gstinChecksum: (env.GSTIN_CHECKSUM ?? 'strict').toLowerCase() === 'off' ? 'off' : 'strict',
           dayOfMonth: values['day-of-month'],
           time: values.time,
           note: values.note,

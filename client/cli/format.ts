@@ -1,4 +1,5 @@
 /** How the CLI shows progress, summaries and tables to people (machines get --json). */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DownloadSummary, Progress } from '../../workflows/types';
 
@@ -56,10 +57,31 @@ export function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/**
+ * How many files a finished download stored. The summary lists at most 200 (`filesTruncated` beyond); then the
+ * manifest, which lists all, when this machine sees the store (DATA_DIR), else one file per IMS page / IRN.
+ */
+export function fileCount(s: DownloadSummary, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (!s.filesTruncated) return s.files.length;
+  if (env.DATA_DIR) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.resolve(env.DATA_DIR, s.manifest), 'utf8')) as { files?: unknown[] };
+      if (Array.isArray(manifest.files)) return manifest.files.length;
+    } catch {
+      /* not on this machine: counted from the summary below */
+    }
+  }
+  if (s.kind === 'ims' && s.pages !== undefined) return s.pages;
+  const irns = (s.inputs as { irns?: unknown }).irns;
+  if (s.kind === 'irn' && Array.isArray(irns)) return irns.length;
+  return undefined;
+}
+
 /** The finished download in a few lines. */
 export function summaryLines(id: string, s: DownloadSummary, env: NodeJS.ProcessEnv = process.env): string[] {
   const took = (Date.parse(s.finishedAt) - Date.parse(s.startedAt)) / 1000;
-  const count = s.filesTruncated ? `${s.files.length}+ files` : `${s.files.length} file${s.files.length === 1 ? '' : 's'}`;
+  const n = fileCount(s, env);
+  const count = n === undefined ? `more than ${s.files.length} files` : `${n} file${n === 1 ? '' : 's'}`;
   const extra = [s.pages !== undefined ? `${s.pages} pages` : undefined, s.polls !== undefined ? `${s.polls} checks` : undefined]
     .filter(Boolean)
     .join(', ');

@@ -23,7 +23,8 @@ const DEPS_STAMP = '.gst-lock.sha256';
 const BUILD_STAMP = path.join('dist', '.build-stamp.json');
 /** Besides tsconfig's folders: files whose change means a rebuild. */
 const BUILD_INPUTS = ['tsconfig.json', 'package-lock.json'];
-const SKIP_DIRS = new Set(['node_modules', 'dist', '.temporal', 'data', '.git']);
+/** Folders that hold no build input (outputs, caches, data, docs). Every other folder's .ts/.json files count. */
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'data', 'docs', 'deploy', 'test-artifacts']);
 
 function say(line) {
   process.stderr.write(`bootstrap: ${line}\n`);
@@ -106,13 +107,15 @@ function ensureDeps() {
   say(`dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** The folders tsc compiles (tsconfig's "include"). */
+/**
+ * The folders with sources: every top-level folder but SKIP_DIRS and hidden ones (tsconfig's "include" is not
+ * enough: tsc also compiles what those files import from elsewhere).
+ */
 function sourceDirs(root) {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).include ?? [];
-  } catch {
-    return [];
-  }
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !SKIP_DIRS.has(e.name))
+    .map((e) => e.name);
 }
 
 /** Count of build inputs and the newest one (mtime in ms, path). */
@@ -129,11 +132,11 @@ function scanSources(root = ROOT) {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) walk(full);
+        if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(full);
       } else if (/\.(ts|json)$/.test(entry.name)) see(full);
     }
   };
-  for (const dir of sourceDirs(root)) if (fs.existsSync(path.join(root, dir))) walk(path.join(root, dir));
+  for (const dir of sourceDirs(root)) walk(path.join(root, dir));
   for (const file of BUILD_INPUTS) if (fs.existsSync(path.join(root, file))) see(path.join(root, file));
   return { count, newest, newestFile: path.relative(root, newestFile) };
 }

@@ -72,6 +72,8 @@ describe('build', () => {
     write('tsconfig.json', { include: ['src'] });
     write('src/a.ts', 'export const a = 1;');
     write('src/deep/b.ts', 'export const b = 1;');
+    write('dist/old.js', ''); // outputs are not inputs
+    write('docs/x.json', '{}');
   });
 
   test('never built → stale; built after the last edit → current', () => {
@@ -97,6 +99,17 @@ describe('build', () => {
     expect(bootstrap.buildStaleness(root)).toBeUndefined();
     rmSync(path.join(root, 'dist/workflow-bundle.js'));
     expect(bootstrap.buildStaleness(root)).toBe('dist/workflow-bundle.js is missing');
+  });
+
+  test('a folder outside tsconfig\'s include (compiled because something imports it) is an input too', () => {
+    const started = Date.now();
+    stampBuild(started);
+    const lib = write('domain/rules.ts', '');
+    const later = new Date(started + 5000);
+    utimesSync(lib, later, later);
+    expect(bootstrap.buildStaleness(root)).toMatch(/^source files were added or removed/);
+    stampBuild(started + 10_000);
+    expect(bootstrap.buildStaleness(root)).toBeUndefined();
   });
 
   test('tsconfig.json itself is an input', () => {

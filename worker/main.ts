@@ -8,6 +8,7 @@
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
+import { connectOptions } from '../temporal/connection';
 import { workflowSourceFromEnv } from './bundle';
 import { describeConfig, describeTelemetry, workerConfigFromEnv } from './config';
 import { prometheusTelemetry } from './metrics';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const source = workflowSourceFromEnv();
   if (telemetry.metricsBind) Runtime.install({ telemetryOptions: prometheusTelemetry(telemetry.metricsBind) });
   const tracing = startTracing(telemetry.tracing);
-  const connection = await NativeConnection.connect({ address: config.address });
+  const connection = await NativeConnection.connect(connectOptions(config));
   try {
     const worker = await createDownloadWorker({
       connection,

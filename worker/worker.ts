@@ -33,6 +33,8 @@ export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities,
+    // Payload encryption: the codec runs outside the workflow sandbox, so a prebuilt bundle needs nothing extra.
+    ...(config.payloadCodec && { dataConverter: { payloadCodecs: [config.payloadCodec] } }),
     // A prebuilt bundle carries its workflow interceptors (worker/bundle.ts); from source they are bundled here.
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     interceptors: {

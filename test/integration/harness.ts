@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
+import { sandboxEasEnv } from '../../sandbox/user';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type SandboxOptions } from '../../sandbox/server';
 import type { TruthKind } from '../../sandbox/truth';
@@ -119,7 +120,7 @@ export class Harness {
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: this.taskQueue,
       dataDir: this.dataDir,
-      eas: { ...easConfigFromEnv({}), baseUrl: this.sandbox.url, authUrl: this.sandbox.url, timeoutMs: 5000 },
+      eas: { ...easConfigFromEnv(sandboxEasEnv(this.sandbox.url)), timeoutMs: 5000 },
       download: { ...this.download, ...download },
       maxConcurrentActivities: 16,
       maxCachedWorkflows: 50,
@@ -172,8 +173,7 @@ export class Harness {
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       GSTIN_CHECKSUM: 'off',
       DATA_DIR: this.dataDir,
-      EAS_BASE_URL: this.sandbox.url,
-      EAS_AUTH_URL: this.sandbox.url,
+      ...sandboxEasEnv(this.sandbox.url),
     };
   }
 

@@ -10,7 +10,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } f
 import { ApplicationFailure } from '@temporalio/common';
 import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
 import { EasClient } from '../../eas/client';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { provideOtpUpdate, progressQuery } from '../../workflows/messages';
 import type { DownloadSummary } from '../../workflows/types';
 import { CLI_ENTRY, Harness, waitFor } from './harness';

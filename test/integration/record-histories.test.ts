@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
 import { EasClient } from '../../eas/client';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { workflowIds } from '../../domain/ids';
 import type { EinvoiceInput } from '../../domain/inputs';
 import { ensureTemporalBinary } from '../../scripts/temporal-server';

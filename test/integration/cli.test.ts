@@ -15,7 +15,7 @@ import { CLI_ENTRY, expectFolderMatchesTruth, Harness } from './harness';
 
 jest.setTimeout(180_000);
 
-const OTP = '575757'; // eas/contract.ts SANDBOX_USER.otp
+const OTP = '575757'; // sandbox/user.ts SANDBOX_USER.otp
 
 let h: Harness;
 const timings: Array<{ args: string; firstOutputMs: number; totalMs: number }> = [];

@@ -129,12 +129,15 @@ export class Harness {
   }
 
   /** A new worker process-equivalent: its own EAS client (own token cache), same task queue and store. */
-  async startWorker(download: Partial<DownloadConfig> = {}, opts: { store?: Store; worker?: Partial<WorkerConfig> } = {}): Promise<RunningWorker> {
+  async startWorker(
+    download: Partial<DownloadConfig> = {},
+    opts: { store?: Store; worker?: Partial<WorkerConfig>; workflowBundle?: { code: string } } = {},
+  ): Promise<RunningWorker> {
     const config = { ...this.workerConfig(download), ...opts.worker };
     const worker = await createDownloadWorker({
       connection: this.native,
       config,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
       eas: new EasClient(config.eas),
       store: opts.store,
     });

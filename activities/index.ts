@@ -21,6 +21,8 @@ export interface ActivityDeps {
   eas: EasClient;
   store: Store;
   config: DownloadConfig;
+  /** The value indexed as GstGstin for a GSTIN (a keyed hash when configured); absent = the GSTIN. */
+  gstinIndex?: (gstin: string) => string;
 }
 
 export interface EinvoiceResult {
@@ -80,11 +82,12 @@ async function readBack(store: Store, loc: DownloadLocation, name: string, recor
   return { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
 }
 
-export function createActivities({ eas, store, config }: ActivityDeps) {
+export function createActivities({ eas, store, config, gstinIndex }: ActivityDeps) {
   return {
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
-    async loadDownloadConfig(): Promise<DownloadConfig> {
-      return config;
+    async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {
+      const indexed = typeof gstin === 'string' && gstin && gstinIndex ? gstinIndex(gstin.trim()) : undefined;
+      return indexed !== undefined && indexed !== gstin ? { ...config, gstinIndex: indexed } : config;
     },
 
     async refreshGstnSession(gstin: string): Promise<void> {

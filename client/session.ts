@@ -6,13 +6,14 @@ import type { Client } from '@temporalio/client';
 import type { EasClient } from '../eas/client';
 import { validateGstin } from '../domain/inputs';
 import { gstnSessionRestoredSignal, OTP_FORMAT, progressQuery } from '../workflows/messages';
+import { gstinIndexFromEnv } from '../temporal/search-index';
 
 /** Running downloads of a GSTIN that wait for an OTP (a visibility query: eventually consistent). */
 export async function findAwaitingOtp(client: Client, gstinRaw: string): Promise<string[]> {
   // validated first: the GSTIN goes into a visibility query
   const gstin = validateGstin(gstinRaw, 'gstin', 'off');
   const ids: string[] = [];
-  const query = `GstGstin = "${gstin}" AND GstStage = "AWAITING_OTP" AND ExecutionStatus = "Running"`;
+  const query = `GstGstin = "${gstinIndexFromEnv()(gstin)}" AND GstStage = "AWAITING_OTP" AND ExecutionStatus = "Running"`;
   for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
   return ids;
 }

@@ -3,6 +3,7 @@ import { easConfigFromEnv, type EasConfig } from '../eas/config';
 import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../domain/config';
 import { payloadCodecFromEnv, type AesGcmCodec } from '../temporal/codec';
 import { describeConnection, temporalConnectionFromEnv } from '../temporal/connection';
+import { gstinIndexFromEnv, plainGstinIndex, type GstinIndex } from '../temporal/search-index';
 import { isProduction, productionProblems, productionRefusal } from './production';
 
 export interface WorkerConfig {
@@ -14,6 +15,8 @@ export interface WorkerConfig {
   apiKey?: string;
   /** Payload encryption (GST_PAYLOAD_KEYS; temporal/codec.ts); undefined = payloads are plain JSON. */
   payloadCodec?: AesGcmCodec;
+  /** What GstGstin indexes: a keyed hash with GST_GSTIN_INDEX_KEY (temporal/search-index.ts); undefined = the GSTIN. */
+  gstinIndex?: GstinIndex;
   taskQueue: string;
   dataDir: string;
   eas: EasConfig;
@@ -103,9 +106,11 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
   const problems = productionProblems(env);
   if (isProduction(env) && problems.length) throw new ConfigError(productionRefusal(problems));
   const payloadCodec = payloadCodecFromEnv(env);
+  const gstinIndex = gstinIndexFromEnv(env);
   return {
     ...temporalConnectionFromEnv(env),
     ...(payloadCodec && { payloadCodec }),
+    ...(gstinIndex !== plainGstinIndex && { gstinIndex }),
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT,
     dataDir: env.DATA_DIR ?? './data',
     eas: easConfigFromEnv(env),
@@ -148,6 +153,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
 export function describeConfig(c: WorkerConfig): Record<string, unknown> {
   return {
     ...describeConnection(c),
+    gstinIndex: c.gstinIndex ? 'hmac' : 'gstin',
     payloadEncryption: c.payloadCodec ? `AES-256-GCM, key ${c.payloadCodec.encryptKeyId} (${c.payloadCodec.keyIds.length} held)` : 'off',
     taskQueue: c.taskQueue,
     dataDir: c.dataDir,

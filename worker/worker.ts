@@ -26,7 +26,7 @@ export interface DownloadWorkerOptions {
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const eas = opts.eas ?? new EasClient(config.eas, { onCall: easCallMetrics });
-  const activities = createActivities({ eas, store: opts.store ?? new FileStore(config.dataDir), config: config.download });
+  const activities = createActivities({ eas, store: opts.store ?? new FileStore(config.dataDir), config: config.download, ...(config.gstinIndex && { gstinIndex: config.gstinIndex }) });
   const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
   return Worker.create({
     connection: opts.connection,

@@ -6,10 +6,20 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DownloadConfig } from '../domain/config';
 
-/** The worker's tunables, read once per run through a local activity (recorded, so replays agree). */
-export async function loadConfig(): Promise<DownloadConfig> {
+/**
+ * The worker's tunables, read once per run through a local activity (recorded, so replays agree), with the value
+ * to index as GstGstin for `gstin` (`gstinIndex`, when the worker hashes GSTINs). The argument does not change the
+ * commands: histories recorded before it replay as they were (their config has no gstinIndex: the GSTIN is indexed).
+ */
+/** The GSTIN of a raw (not yet validated) input, when it is a string. */
+export function gstinOf(raw: unknown): string | undefined {
+  const g = raw && typeof raw === 'object' ? (raw as { gstin?: unknown }).gstin : undefined;
+  return typeof g === 'string' ? g : undefined;
+}
+
+export async function loadConfig(gstin?: string): Promise<DownloadConfig> {
   const { loadDownloadConfig } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
-  return loadDownloadConfig();
+  return loadDownloadConfig(gstin);
 }
 
 export function activityProxies(cfg: DownloadConfig) {

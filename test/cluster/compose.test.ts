@@ -158,7 +158,7 @@ function runWithFakes(script: string, fakes: Record<string, string>, env: Record
 }
 
 const EXPECTED_SERVICES = ['codec-server', 'postgresql', 'sandbox', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker'];
-const SECRETS = ['EAS_BASE_URL', 'EAS_AUTH_URL', 'EAS_EMAIL', 'EAS_PASSWORD', 'GSTN_USERNAME', 'GST_CREDENTIALS_FILE', 'GST_PAYLOAD_KEYS', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_KEY_DATA'];
+const SECRETS = ['EAS_BASE_URL', 'EAS_AUTH_URL', 'EAS_EMAIL', 'EAS_PASSWORD', 'GSTN_USERNAME', 'GST_CREDENTIALS_FILE', 'GST_PAYLOAD_KEYS', 'GST_GSTIN_INDEX_KEY', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_KEY_DATA'];
 const SA_LIST = SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliTypeName(k.type)}`).join(',');
 
 // ---------------------------------------------------------------------------------------------

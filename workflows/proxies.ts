@@ -2,14 +2,14 @@
  * The activities as a workflow calls them: the worker's tunables (read once per run through a local activity,
  * recorded so replays agree) and the three activity profiles (short calls, pages, long ZIP transfers).
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DownloadConfig } from '../domain/config';
 
 /**
  * The worker's tunables, read once per run through a local activity (recorded, so replays agree), with the value
  * to index as GstGstin for `gstin` (`gstinIndex`, when the worker hashes GSTINs). The argument does not change the
- * commands: histories recorded before it replay as they were (their config has no gstinIndex: the GSTIN is indexed).
+ * commands, but it is behind patched('gstin-index') all the same: runs from before it keep asking without the GSTIN.
  */
 /** The GSTIN of a raw (not yet validated) input, when it is a string. */
 export function gstinOf(raw: unknown): string | undefined {
@@ -19,7 +19,8 @@ export function gstinOf(raw: unknown): string | undefined {
 
 export async function loadConfig(gstin?: string): Promise<DownloadConfig> {
   const { loadDownloadConfig } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
-  return loadDownloadConfig(gstin);
+  // runs from before the GSTIN index asked without the GSTIN (and indexed the GSTIN itself)
+  return patched('gstin-index') ? loadDownloadConfig(gstin) : loadDownloadConfig();
 }
 
 export function activityProxies(cfg: DownloadConfig) {

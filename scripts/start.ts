@@ -16,7 +16,7 @@ import { join, relative, resolve } from 'node:path';
 import { publishStack, withdrawStack } from '../client/stack';
 import { SANDBOX_PORT_DEFAULT } from '../eas/contract';
 import { startSandbox } from '../sandbox/server';
-import { sandboxEasEnv } from '../sandbox/user';
+import { SANDBOX_USER, sandboxEasEnv } from '../sandbox/user';
 import { payloadCodecFromEnv } from '../temporal/codec';
 import { startCodecServer } from '../temporal/codec-server';
 import { connectOptions } from '../temporal/connection';
@@ -143,7 +143,10 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       gstinChecksum: (env.GSTIN_CHECKSUM ?? '').toLowerCase() === 'off' ? 'off' : 'strict',
       dataDir: resolve(config.dataDir),
-      ...(env.EAS_BASE_URL === sandbox.url && { sandboxUrl: sandbox.url }),
+      ...(env.EAS_BASE_URL === sandbox.url && {
+        sandboxUrl: sandbox.url,
+        sandboxUser: { email: SANDBOX_USER.email, password: SANDBOX_USER.password, gstnUsername: SANDBOX_USER.gstnUsername },
+      }),
     });
     stops.push({ name: 'CLI settings', stop: async () => withdrawStack(temporal.address) });
 

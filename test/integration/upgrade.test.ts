@@ -58,7 +58,7 @@ test('a worker upgrade with downloads in flight: they finish on version 2, and o
   expect(before.ims.pagesDone).toBeLessThan(100);
   await w1.stop();
   const atUpgrade = await ims.fetchHistory();
-  expect(patchMarkers(atUpgrade)).toEqual([]);
+  expect(patchMarkers(atUpgrade).join()).not.toContain(UPGRADE_PATCH);
   // version 1 puts no timer before its activities (the one timer there is its own status poll)
   expect(timers(atUpgrade)).toBeLessThan(activities(atUpgrade) - 3);
   // both still running, in the middle (version 1 is gone: no queries now, the server's word instead)

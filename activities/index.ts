@@ -14,7 +14,7 @@ import type { DownloadConfig } from '../domain/config';
 import { MAX_SUMMARY_FILES } from '../domain/config';
 import { corrupt, taskFailed } from './errors';
 import { countRecordsInFile } from './json-count';
-import { gstr2bRecords, imsPageRecords } from './records';
+import { gstr2bSections, imsPageRecords, sumCounts } from './records';
 import { ZipCorruptError, ZipReader } from './zip-reader';
 
 export interface ActivityDeps {
@@ -195,13 +195,13 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
-      const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
+      const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : sumCounts(gstr2bSections(data.data)));
       return { file, fileCount: fc, gendt: data.data.gendt };
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
-      return store.writeFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
+      return store.writeFile(loc, `file-${fileNum}.json`, body, sumCounts(gstr2bSections(data.data)));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {

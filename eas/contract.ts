@@ -7,6 +7,8 @@
  */
 import type { FailureType } from '../domain/failures';
 
+import type { GstnAnswerOutcome } from '../domain/outcomes';
+
 export const FLYNN_VERSION = 'v1.0';
 export const GSP_CODE = 'vay';
 
@@ -351,16 +353,14 @@ export function gstnCodeKind(code: string | undefined): EasErrorKind | undefined
   return Object.values(GSTN_ERRORS).find((g) => g.code === code)?.kind;
 }
 
-/** The final states of a download: every download ends with one of these. */
-export const DOWNLOAD_OUTCOMES = ['data', 'no-data', 'not-generated', 'not-applicable'] as const;
-export type DownloadOutcome = (typeof DOWNLOAD_OUTCOMES)[number];
+export { DOWNLOAD_OUTCOMES, type DownloadOutcome } from '../domain/outcomes';
 
 /** Kinds that are GSTN's answer about the data, not a failure. */
 export const GSTN_OUTCOME_KINDS: ReadonlySet<EasErrorKind> = new Set<EasErrorKind>(['no-data', 'not-generated', 'not-applicable']);
 
 /** The outcome an error kind stands for, if it is an answer. */
-export function outcomeOfKind(kind: EasErrorKind): Exclude<DownloadOutcome, 'data'> | undefined {
-  return GSTN_OUTCOME_KINDS.has(kind) ? (kind as Exclude<DownloadOutcome, 'data'>) : undefined;
+export function outcomeOfKind(kind: EasErrorKind): GstnAnswerOutcome | undefined {
+  return GSTN_OUTCOME_KINDS.has(kind) ? (kind as GstnAnswerOutcome) : undefined;
 }
 
 /** GSTN's `status_cd`, a string or a number depending on the path: "1"/1 success, "0"/0 error, "2"/2 queued. */

@@ -42,6 +42,8 @@ export interface SyncItem {
   /** done: what the download returned. */
   records?: number;
   location?: string;
+  /** done: how the download ended (data, no-data, not-generated, not-applicable). */
+  outcome?: string;
   /** failed: the download's error. */
   error?: string;
   errorType?: string;
@@ -137,7 +139,7 @@ async function runChild(spec: ChildSpec): Promise<SyncItem> {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: attrs,
     });
-    return { ...item, status: 'done', records: summary.records, location: summary.location };
+    return { ...item, status: 'done', records: summary.records, location: summary.location, ...(summary.outcome ? { outcome: summary.outcome } : {}) };
   } catch (e) {
     if (isCancellation(e)) throw e;
     if (e instanceof WorkflowExecutionAlreadyStartedError) return { ...item, status: 'already-done' };

@@ -152,12 +152,13 @@ test('start twice runs once ("existing"), status shows the summary, list finds i
   let list: Run;
   do {
     list = await cli(['list', '--gstin', gstin, '--period', period]);
-  } while (!/ DONE +COMPLETED /.test(list.stdout) && Date.now() < deadline);
+  } while (!/ DONE +COMPLETED +data /.test(list.stdout) && Date.now() < deadline);
   expect(list.code).toBe(0);
   const rows = list.stdout.trim().split('\n');
-  expect(rows[0]).toMatch(/^ID +KIND +STAGE +STATUS +PAGES +STARTED$/);
+  expect(rows[0]).toMatch(/^ID +KIND +STAGE +STATUS +OUTCOME +RECORDS +PAGES +STARTED$/);
   expect(rows).toHaveLength(2);
-  expect(rows[1]).toMatch(new RegExp(`^${started.workflowId} +gstr2b +DONE +COMPLETED +\\S+ +\\d{4}-\\d\\d-\\d\\dT`));
+  // one row: Temporal's, with the catalogue's outcome and records
+  expect(rows[1]).toMatch(new RegExp(`^${started.workflowId} +gstr2b +DONE +COMPLETED +data +${summary.records} +\\S+ +\\d{4}-\\d\\d-\\d\\dT`));
   const other = await cli(['list', '--gstin', gstin, '--period', '082024', '--json']);
   expect(other).toMatchObject({ code: 0, stdout: '' });
 

@@ -172,3 +172,21 @@ test('two IRN batches of one GSTIN on one day keep their own manifests and files
   for (const f of [...a.manifest.files, ...b.manifest.files]) expect((await h.store.read(f.ref)).length).toBe(f.bytes);
   expect([a.summary.outcome, b.summary.outcome]).toEqual(['data', 'data']);
 });
+
+test('a monthly sync asked to re-check 2B (refreshGstr2b) keeps the regenerated 2B as a new generation', async () => {
+  const g = gstin();
+  const sync = async (refreshGstr2b?: boolean) =>
+    (await (await h.start('syncReturnPeriod', { gstins: [g], kinds: ['gstr2b'], retPeriod: '012024', ...(refreshGstr2b ? { refreshGstr2b } : {}) }, `gst-sync-${g}-${n++}`)).result()) as {
+      items: Array<{ status: string; outcome?: string; workflowId: string }>;
+    };
+  const first = await sync();
+  expect(first.items).toEqual([expect.objectContaining({ status: 'done', outcome: 'data', workflowId: `gst-gstr2b-${g}-012024` })]);
+  await h.admin.regenerate(g, '012024');
+  // without refresh the completed download is reported, not run again
+  expect((await sync()).items[0]!.status).toBe('already-done');
+  const again = await sync(true);
+  expect(again.items[0]).toMatchObject({ status: 'done', outcome: 'data' });
+  const manifest = JSON.parse((await h.store.read(`${g}/012024/gstr2b/manifest.json`)).toString('utf8'));
+  expect(manifest.generations.map((x: { gendt: string }) => x.gendt)).toEqual(['14-02-2024', '15-02-2024']);
+  expect(manifest.generation.gendt).toBe('15-02-2024');
+});

@@ -190,3 +190,14 @@ test('a monthly sync asked to re-check 2B (refreshGstr2b) keeps the regenerated 
   expect(manifest.generations.map((x: { gendt: string }) => x.gendt)).toEqual(['14-02-2024', '15-02-2024']);
   expect(manifest.generation.gendt).toBe('15-02-2024');
 });
+
+test('the real IMS GETINV payload (ispendactblocked): one page, six sections counted, stored bytes equal served bytes', async () => {
+  const g = gstin();
+  await h.admin.answer({ gstin: g, kind: 'ims', section: 'B2B', answer: 'fixture:ims-getinv-all-sections', times: 1 });
+  const { summary, manifest } = await run('downloadImsInvoices', { gstin: g, section: 'B2B' });
+  expect(summary).toMatchObject({ outcome: 'data', pages: 1, records: 6 });
+  expect(manifest.sections).toEqual({ b2b: 1, b2ba: 1, b2bdn: 1, b2bdna: 1, b2bcn: 1, b2bcna: 1 });
+  const stored = await h.store.read(manifest.files[0].ref);
+  const served = Buffer.concat([Buffer.from('{"status":"1","data":'), fixtureBytes('ims-getinv-all-sections'), Buffer.from(',"error":null,"info":null,"additionalInfo":null,"alert":null}')]);
+  expect(stored.equals(served)).toBe(true);
+});

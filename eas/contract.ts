@@ -307,6 +307,8 @@ export const GSTN_ERRORS = {
   unauthorized: { code: 'RET11402', message: 'Unauthorized User', kind: 'gstn-session' },
   sessionMaxAge: { code: 'AUTH4038', message: 'Session has reached its maximum age; authenticate with a new OTP', kind: 'gstn-session-expired' },
   invalidOtp: { code: 'AUTH4033', message: 'Invalid OTP', kind: 'invalid-otp' },
+  otpSuperseded: { code: 'AUTH4032', message: 'OTP request is no longer valid: a newer OTP was requested for this GSTIN', kind: 'invalid-otp' },
+  invalidUsername: { code: 'AUTH4031', message: 'Invalid username for this GSTIN', kind: 'auth-config' },
   invalidSessionId: { code: 'AUTH4034', message: 'Invalid or logged-out GST session', kind: 'gstn-session-expired' },
   notGenerated: { code: 'RET2B1023', message: 'GSTR-2B is not generated for the return period', kind: 'not-ready' },
   irnNotFound: { code: 'EINV30107', message: 'No e-invoice found for the IRN', kind: 'not-found' },
@@ -393,7 +395,6 @@ export const SANDBOX_USER = {
   email: 'sandbox@gst-download-worker.dev',
   password: 'sandbox-password',
   orgId: '6f1c5a52-7a55-4b8e-9a51-2d4c8d5e0a01',
-  otp: '575757',
   gstnUsername: 'sandbox.user',
 } as const;
 

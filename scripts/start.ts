@@ -87,7 +87,6 @@ async function main(): Promise<void> {
     const sandbox = await startSandbox({
       port: numberFromEnv('SANDBOX_PORT', env.SANDBOX_PORT) ?? SANDBOX_PORT_DEFAULT,
       sessions: parseSessions(env.SANDBOX_SESSIONS),
-      ...(env.SANDBOX_OTP ? { otp: env.SANDBOX_OTP } : {}),
       ...(env.SANDBOX_TASK_SECONDS ? { taskSeconds: numberFromEnv('SANDBOX_TASK_SECONDS', env.SANDBOX_TASK_SECONDS) } : {}),
       log: env.SANDBOX_LOG !== '0',
     });

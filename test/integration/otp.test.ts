@@ -10,15 +10,15 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } f
 import { ApplicationFailure } from '@temporalio/common';
 import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
 import { EasClient } from '../../eas/client';
-import { SANDBOX_USER } from '../../eas/contract';
 import { provideOtpUpdate, progressQuery } from '../../workflows/messages';
 import type { DownloadSummary } from '../../workflows/types';
 import { CLI_ENTRY, Harness, waitFor } from './harness';
 
 jest.setTimeout(180_000);
 
-const OTP = SANDBOX_USER.otp;
 let h: Harness;
+/** The OTP the taxpayer's phone shows for the GSTIN's latest request (the sandbox's phone view). */
+const phoneOtp = async (gstin: string) => (await h.admin.phone(gstin)).otp;
 
 beforeAll(async () => {
   h = await Harness.create({ download: { otp: { waitMs: 60_000, checkInitialMs: 60_000, checkMaxMs: 60_000 } } });
@@ -39,7 +39,7 @@ async function historyText(handle: WorkflowHandle): Promise<string> {
 }
 
 /** The OTP as a value of its own (not a run of digits inside a random hex id or hash). */
-const OTP_ALONE = new RegExp(`(^|[^0-9a-f])${OTP}([^0-9a-f]|$)`, 'i');
+const otpAlone = (otp: string) => new RegExp(`(^|[^0-9a-f])${otp}([^0-9a-f]|$)`, 'i');
 
 const awaitingOtp = (handle: WorkflowHandle) =>
   waitFor(async () => {
@@ -70,6 +70,7 @@ test('verify-then-signal: one OTP resumes every waiting download of the GSTIN, a
   await expect(verifyOtpAndResume(h.client, eas, gstin, '111111')).rejects.toThrow(/Invalid OTP|AUTH4033|otp/i);
   expect((await a.query(progressQuery)).stage).toBe('AWAITING_OTP');
 
+  const OTP = await phoneOtp(gstin);
   const r = await verifyOtpAndResume(h.client, eas, gstin, OTP);
   expect(r.signalled).toEqual(expect.arrayContaining(mine));
   expect(r.skipped).toEqual([]);
@@ -78,7 +79,7 @@ test('verify-then-signal: one OTP resumes every waiting download of the GSTIN, a
 
   for (const handle of [a, b]) {
     const text = await historyText(handle);
-    expect(text).not.toMatch(OTP_ALONE);
+    expect(text).not.toMatch(otpAlone(OTP));
     expect(text).toContain('requestGstnOtp');
     expect(text).not.toContain('verifyGstnOtp');
     expect(text).toContain('gstnSessionRestored');
@@ -96,11 +97,12 @@ test('the CLI: gst-download session verify-otp resumes a waiting download, witho
   const handle = await h.start('downloadImsInvoices', input);
   await awaitingOtp(handle);
   await waitFor(async () => ((await findAwaitingOtp(h.client, gstin)).length ? true : undefined), 'visible as AWAITING_OTP');
+  const OTP = await phoneOtp(gstin);
   const run = await promisify(execFile)(process.execPath, [CLI_ENTRY, 'session', 'verify-otp', '--gstin', gstin, '--otp', OTP], { env: h.cliEnv() });
   expect(run.stdout).toContain(handle.workflowId);
   expect(run.stdout + run.stderr).not.toContain(OTP);
   await h.expectTruth((await handle.result()) as DownloadSummary, 'ims', input);
-  expect(await historyText(handle)).not.toMatch(OTP_ALONE);
+  expect(await historyText(handle)).not.toMatch(otpAlone(OTP));
 });
 
 test('provideOtp update: malformed and wrong OTPs are rejected while the download waits; the right one resumes it', async () => {
@@ -115,7 +117,8 @@ test('provideOtp update: malformed and wrong OTPs are rejected while the downloa
   expect(malformed).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(String(malformed.cause?.message)).toMatch(/6 digits/);
 
-  const wrong = await provide('000000').catch((e) => e);
+  const OTP = await phoneOtp(gstin);
+  const wrong = await provide(OTP === '000000' ? '000001' : '000000').catch((e) => e);
   expect(wrong).toBeInstanceOf(WorkflowUpdateFailedError);
   expect((wrong.cause as ApplicationFailure).type).toBe('InvalidOtp');
   expect((await handle.query(progressQuery)).stage).toBe('AWAITING_OTP');
@@ -127,7 +130,7 @@ test('provideOtp update: malformed and wrong OTPs are rejected while the downloa
   const text = await historyText(handle);
   expect(text).not.toContain('"otp":"12ab"');
   expect(text).toContain(`"otp":"${OTP}"`);
-  expect(text).toMatch(OTP_ALONE);
+  expect(text).toMatch(otpAlone(OTP));
 });
 
 test('a session restored by other means (a new OTP verified elsewhere) is noticed by the periodic check of the same worker', async () => {
@@ -143,7 +146,8 @@ test('a session restored by other means (a new OTP verified elsewhere) is notice
   await awaitingOtp(handle);
   // Someone verifies a new OTP with EAS outside this worker and tells nobody.
   const elsewhere = new EasClient(h.workerConfig().eas);
-  await elsewhere.verifyOtp(gstin, await elsewhere.requestOtp(gstin), OTP);
+  const otpRequestId = await elsewhere.requestOtp(gstin);
+  await elsewhere.verifyOtp(gstin, otpRequestId, await phoneOtp(gstin));
   await h.expectTruth((await handle.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '092025' });
   const names = ((await handle.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
   expect(names).toContain('checkGstnSession');

@@ -220,7 +220,7 @@ test('downloads run to completion: IMS pages (one retried), an e-invoice ZIP, a 
   const b = await start('downloadEinvoices', einvoice, `prod-einvoice-${run}`);
   const c = await start('downloadGstr2b', gstr2b, `prod-gstr2b-${run}`);
   await waitFor(async () => (await c.query(progressQuery)).stage === 'AWAITING_OTP', 'the GSTR-2B download waiting for an OTP', 60_000);
-  expect(await c.executeUpdate(provideOtpUpdate, { args: [{ otp: SANDBOX_USER.otp }] })).toEqual({ restored: true });
+  expect(await c.executeUpdate(provideOtpUpdate, { args: [{ otp: (await admin.phone(otpGstin)).otp }] })).toEqual({ restored: true });
   results = {
     ims: (await a.result()) as DownloadSummary,
     einvoice: (await b.result()) as DownloadSummary,

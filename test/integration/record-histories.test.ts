@@ -91,7 +91,7 @@ record('record the AWAITING_OTP paths: resumed by signal, and by the provideOtp 
   const bySignal = await h.start('downloadGstr2b', { gstin: '29AAACW4202F1ZM', retPeriod: '092025' }, 'replay-gstr2b-otp-signal');
   await waiting(bySignal);
   await waitFor(async () => ((await findAwaitingOtp(h.client, '29AAACW4202F1ZM')).length ? true : undefined), 'visible');
-  await verifyOtpAndResume(h.client, eas, '29AAACW4202F1ZM', SANDBOX_USER.otp);
+  await verifyOtpAndResume(h.client, eas, '29AAACW4202F1ZM', (await h.admin.phone('29AAACW4202F1ZM')).otp);
   await bySignal.result();
   await save('gstr2b-otp-signal', bySignal.workflowId);
 
@@ -99,7 +99,7 @@ record('record the AWAITING_OTP paths: resumed by signal, and by the provideOtp 
   const byUpdate = await h.start('downloadImsInvoices', { gstin: '24AAACC1206D1ZM', section: 'B2B' }, 'replay-ims-otp-update');
   await waiting(byUpdate);
   await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: '000000' }] }).catch(() => undefined);
-  await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: SANDBOX_USER.otp }] });
+  await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: (await h.admin.phone('24AAACC1206D1ZM')).otp }] });
   await byUpdate.result();
   await save('ims-otp-update', byUpdate.workflowId);
 });

@@ -5,9 +5,9 @@
 import { heartbeat, log } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import type { AccountResolver } from '../eas/accounts';
 import type { EasClient } from '../eas/client';
 import { EINVOICE_ZIP, type ResultEntry } from '../eas/contract';
-import { isEasError } from '../eas/errors';
 import type { EinvoiceInput, Gstr2bInput } from '../domain/inputs';
 import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/store';
 import type { DownloadConfig } from '../domain/config';
@@ -15,12 +15,16 @@ import { MAX_SUMMARY_FILES } from '../domain/config';
 import { corrupt, taskFailed } from './errors';
 import { countRecordsInFile } from './json-count';
 import { gstr2bRecords, imsPageRecords } from './records';
+import { createSessionActivities } from './session';
 import { ZipCorruptError, ZipReader } from './zip-reader';
 
 export interface ActivityDeps {
-  eas: EasClient;
+  /** The EAS client (tenant) of each GSTIN. */
+  accounts: AccountResolver;
   store: Store;
   config: DownloadConfig;
+  /** GST_NOTIFY_URL: where OTP-needed events are POSTed. */
+  notifyUrl?: string;
 }
 
 export interface EinvoiceResult {
@@ -80,61 +84,39 @@ async function readBack(store: Store, loc: DownloadLocation, name: string, recor
   return { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
 }
 
-export function createActivities({ eas, store, config }: ActivityDeps) {
+export function createActivities({ accounts, store, config, notifyUrl }: ActivityDeps) {
+  /**
+   * The client of the GSTIN's tenant. Task calls scheduled before they carried the GSTIN (downloads started by an
+   * older worker) use the default account.
+   */
+  const easFor = async (gstin: string | undefined): Promise<EasClient> => (gstin ? (await accounts.forGstin(gstin)).client : accounts.fallback());
   return {
+    ...createSessionActivities({ accounts, notifyUrl }),
+
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
     async loadDownloadConfig(): Promise<DownloadConfig> {
       return config;
     },
 
-    async refreshGstnSession(gstin: string): Promise<void> {
-      await eas.refreshSession(gstin);
-      log.info('GSTN session refreshed', { gstin });
-    },
-
-    /** Asks GSTN to send the taxpayer an OTP; returns the request id (not a secret). */
-    async requestGstnOtp(gstin: string): Promise<string> {
-      const id = await eas.requestOtp(gstin);
-      log.info('GSTN OTP requested', { gstin, otpRequestId: id });
-      return id;
-    },
-
-    /** Verifies an OTP (the `provideOtp` update path). A wrong OTP fails, non-retryable (InvalidOtp). */
-    async verifyGstnOtp(gstin: string, otpRequestId: string, otp: string): Promise<void> {
-      await eas.verifyOtp(gstin, otpRequestId, otp);
-      log.info('GSTN OTP verified; session restored', { gstin, otpRequestId });
-    },
-
-    /** The cheap check while waiting for an OTP: is there a live (refreshable) session again? */
-    async checkGstnSession(gstin: string): Promise<boolean> {
-      try {
-        await eas.refreshSession(gstin);
-        return true;
-      } catch (e) {
-        if (isEasError(e) && (e.kind === 'gstn-session' || e.kind === 'gstn-session-expired')) return false;
-        throw e;
-      }
-    },
-
     async submitEinvoice(input: EinvoiceInput): Promise<string> {
-      return eas.submitEinvoiceDownload(input);
+      return (await easFor(input.gstin)).submitEinvoiceDownload(input);
     },
 
     async submitIms(gstin: string, section: string, status?: string): Promise<string> {
-      return eas.submitImsDownload(gstin, section, status);
+      return (await easFor(gstin)).submitImsDownload(gstin, section, status);
     },
 
-    async checkTask(taskId: string): Promise<{ status: string; error?: string }> {
-      const s = await eas.taskStatus(taskId);
+    async checkTask(taskId: string, gstin?: string): Promise<{ status: string; error?: string }> {
+      const s = await (await easFor(gstin)).taskStatus(taskId);
       return s.error ? { status: s.status, error: `${s.error.message} ${JSON.stringify(s.error.args ?? {})}` } : { status: s.status };
     },
 
-    async countPages(taskId: string): Promise<number> {
-      return eas.taskPages(taskId);
+    async countPages(taskId: string, gstin?: string): Promise<number> {
+      return (await easFor(gstin)).taskPages(taskId);
     },
 
     async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<StoredFile> {
-      const { body, data } = await eas.taskPage(taskId, page);
+      const { body, data } = await (await easFor(loc.gstin)).taskPage(taskId, page);
       return store.writeFile(loc, pageName(page), body, imsPageRecords(data));
     },
 
@@ -143,7 +125,7 @@ export function createActivities({ eas, store, config }: ActivityDeps) {
       const zipTmp = await store.tempPath(loc, 'einvoice.zip');
       let zip: ZipReader | undefined;
       try {
-        await eas.downloadTaskZip(taskId, zipTmp);
+        await (await easFor(loc.gstin)).downloadTaskZip(taskId, zipTmp);
         heartbeat('downloaded');
         zip = await ZipReader.open(zipTmp);
         const resultBuf = await extractSmall(zip, store, loc, EINVOICE_ZIP.resultFile);
@@ -189,7 +171,7 @@ export function createActivities({ eas, store, config }: ActivityDeps) {
 
     /** The first GSTR-2B answer: the whole return, or its summary with the file count. */
     async fetchGstr2b(input: Gstr2bInput, loc: DownloadLocation): Promise<Gstr2bFirst> {
-      const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
+      const { body, data } = await (await easFor(input.gstin)).gstr2b(input.gstin, input.retPeriod);
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
       const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
@@ -197,12 +179,12 @@ export function createActivities({ eas, store, config }: ActivityDeps) {
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
-      const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
+      const { body, data } = await (await easFor(input.gstin)).gstr2b(input.gstin, input.retPeriod, fileNum);
       return store.writeFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
-      const { body } = await eas.irnDetails(gstin, irn);
+      const { body } = await (await easFor(gstin)).irnDetails(gstin, irn);
       return store.writeFile(loc, irnName(irn), body, 1);
     },
 

@@ -15,6 +15,8 @@ export interface GstinAccount {
 /** What the activities need: the client and GSTN username that serve a GSTIN. */
 export interface AccountResolver {
   forGstin(gstin: string): Promise<GstinAccount>;
+  /** The default account's client, for calls that name no GSTIN (task calls of downloads started by older code). */
+  fallback(): Promise<EasClient>;
 }
 
 export class EasAccounts implements AccountResolver {
@@ -30,6 +32,12 @@ export class EasAccounts implements AccountResolver {
   async forGstin(gstin: string): Promise<GstinAccount> {
     const c = await this.credentials.forGstin(gstin);
     return { client: this.clientFor(c.eas, c.gstnUsername), gstnUsername: c.gstnUsername, tenant: c.tenant };
+  }
+
+  /** The account of the worker's EAS_* settings. */
+  async fallback(): Promise<EasClient> {
+    const { email, password, orgId } = this.base;
+    return this.clientFor({ email, password, ...(orgId && { orgId }) });
   }
 
   /** The one client of an EAS user + org in this process. */
@@ -53,5 +61,5 @@ export class EasAccounts implements AccountResolver {
 
 /** A resolver with one client for every GSTIN (tests and tools that hold one EasClient). */
 export function singleAccount(client: EasClient, tenant = 'default'): AccountResolver {
-  return { forGstin: async () => ({ client, gstnUsername: client.config.gstnUsername, tenant }) };
+  return { forGstin: async () => ({ client, gstnUsername: client.config.gstnUsername, tenant }), fallback: async () => client };
 }

@@ -18,7 +18,7 @@ import { SANDBOX_PORT_DEFAULT } from '../eas/contract';
 import { startSandbox } from '../sandbox/server';
 import { describeConfig, workerConfigFromEnv } from '../worker/config';
 import { workflowSourceFromEnv } from '../worker/bundle';
-import { createDownloadWorker } from '../worker/worker';
+import { createDownloadWorker, logoutAccounts, workerAccounts } from '../worker/worker';
 import { stopInReverse, type Stoppable } from './supervise';
 import { ensureTemporalBinary, findRepoRoot, provisionTemporal } from './temporal-server';
 
@@ -100,9 +100,11 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect({ address: temporal.address });
     // npm start builds first, so the prebuilt bundle is there: the worker is up in well under a second.
     const source = workflowSourceFromEnv(env);
+    const accounts = workerAccounts(config);
     const worker = await createDownloadWorker({
       connection,
       config,
+      accounts,
       ...(source.kind === 'bundle' && { workflowBundle: { codePath: source.codePath } }),
     });
     const running = worker.run();
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
       stop: async () => {
         worker.shutdown();
         await running;
+        await logoutAccounts(accounts);
         await connection.close();
       },
     });

@@ -1,4 +1,6 @@
 import { easConfigFromEnv, type EasConfig } from '../eas/config';
+import { credentialsFromEnv, CredentialsConfigError, type CredentialsProvider } from '../eas/credentials';
+import { DEFAULT_SESSION_CONFIG } from '../domain/session';
 import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../domain/config';
 
 export interface WorkerConfig {
@@ -7,6 +9,10 @@ export interface WorkerConfig {
   taskQueue: string;
   dataDir: string;
   eas: EasConfig;
+  /** Who serves each GSTIN (GST_CREDENTIALS_FILE or EAS_*); absent: the `eas` settings serve every GSTIN. */
+  credentials?: CredentialsProvider;
+  /** GST_NOTIFY_URL: where a JSON event is POSTed when a GSTIN's session waits for an OTP. */
+  notifyUrl?: string;
   download: DownloadConfig;
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
@@ -80,6 +86,15 @@ function rate(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n;
 }
 
+function credentials(env: NodeJS.ProcessEnv): CredentialsProvider {
+  try {
+    return credentialsFromEnv(env);
+  } catch (e) {
+    if (e instanceof CredentialsConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
 export function gstinChecksumFromEnv(env: NodeJS.ProcessEnv = process.env): 'strict' | 'off' {
   const v = (env.GSTIN_CHECKSUM ?? 'strict').toLowerCase();
   if (v !== 'strict' && v !== 'off') throw new ConfigError(`GSTIN_CHECKSUM must be "strict" or "off", got "${env.GSTIN_CHECKSUM}"`);
@@ -95,6 +110,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT,
     dataDir: env.DATA_DIR ?? './data',
     eas: easConfigFromEnv(env),
+    credentials: credentials(env),
+    notifyUrl: httpUrl(env, 'GST_NOTIFY_URL'),
     download: {
       ...d,
       poll: {
@@ -106,6 +123,10 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       concurrency: Math.max(1, num(env, 'GST_PAGE_CONCURRENCY', d.concurrency)),
       // AWAITING_OTP: how long a download waits for a new OTP, and its cheap session checks meanwhile.
       otp: otpConfig(env, d.otp),
+      session: {
+        refreshEveryMs: num(env, 'GST_SESSION_REFRESH_MS', (d.session ?? DEFAULT_SESSION_CONFIG).refreshEveryMs),
+        keepAliveMs: num(env, 'GST_SESSION_KEEP_ALIVE_MS', (d.session ?? DEFAULT_SESSION_CONFIG).keepAliveMs),
+      },
       gstinChecksum: gstinChecksumFromEnv(env),
       // How soon an activity on a dead worker is retried elsewhere (its start-to-close or heartbeat timeout).
       activity: {
@@ -139,6 +160,8 @@ export function describeConfig(c: WorkerConfig): Record<string, unknown> {
     dataDir: c.dataDir,
     easBaseUrl: c.eas.baseUrl,
     easAuthUrl: c.eas.authUrl,
+    credentials: c.credentials ? `${c.credentials.source.kind}: ${c.credentials.source.detail}` : 'EAS_*',
+    ...(c.notifyUrl && { notify: withoutCredentials(c.notifyUrl) }),
     gstinChecksum: c.download.gstinChecksum,
     concurrency: c.download.concurrency,
     maxActivities: c.maxConcurrentActivities,

@@ -15,8 +15,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EasClient } from '../../eas/client';
+import { EasAccounts } from '../../eas/accounts';
 import { easConfigFromEnv } from '../../eas/config';
+import type { CredentialsProvider } from '../../eas/credentials';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type SandboxOptions } from '../../sandbox/server';
 import type { TruthKind } from '../../sandbox/truth';
@@ -25,7 +26,7 @@ import { FileStore } from '../../store/file-store';
 import type { Store } from '../../store/store';
 import { DEFAULT_CONFIG, type DownloadConfig } from '../../domain/config';
 import type { WorkerConfig } from '../../worker/config';
-import { createDownloadWorker } from '../../worker/worker';
+import { createDownloadWorker, workerAccounts } from '../../worker/worker';
 import type { DownloadSummary } from '../../workflows/types';
 
 /** The built `gst-download` CLI (npm test builds first). */
@@ -72,8 +73,17 @@ export function fastDownloadConfig(over: Partial<DownloadConfig> = {}): Download
 
 export interface RunningWorker {
   worker: Worker;
+  /** Its EAS accounts (one token per EAS user), logged out when it stops. */
+  accounts: EasAccounts;
   done: Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface WorkerOverrides {
+  /** Who serves each GSTIN (default: the sandbox user for every GSTIN). */
+  credentials?: CredentialsProvider;
+  maxCachedWorkflows?: number;
+  maxConcurrentActivities?: number;
 }
 
 export class Harness {
@@ -127,23 +137,33 @@ export class Harness {
     };
   }
 
-  /** A new worker process-equivalent: its own EAS client (own token cache), same task queue and store. */
-  async startWorker(download: Partial<DownloadConfig> = {}, opts: { store?: Store; worker?: Partial<WorkerConfig> } = {}): Promise<RunningWorker> {
-    const config = { ...this.workerConfig(download), ...opts.worker };
-    const worker = await createDownloadWorker({
-      connection: this.native,
-      config,
-      workflowBundle: await workflowBundle(),
-      eas: new EasClient(config.eas),
-      store: opts.store,
-    });
+  /** The EAS accounts of the worker started last (its tokens, for tests that look for them). */
+  lastAccounts: EasAccounts | undefined;
+
+  /**
+   * A new worker process-equivalent: its own EAS accounts (own tokens, logged out when it stops), same task queue
+   * and store.
+   */
+  async startWorker(download: Partial<DownloadConfig> = {}, opts: { store?: Store; worker?: Partial<WorkerConfig> } & WorkerOverrides = {}): Promise<RunningWorker> {
+    const config = {
+      ...this.workerConfig(download),
+      ...opts.worker,
+      ...(opts.credentials && { credentials: opts.credentials }),
+      ...(opts.maxCachedWorkflows && { maxCachedWorkflows: opts.maxCachedWorkflows }),
+      ...(opts.maxConcurrentActivities && { maxConcurrentActivities: opts.maxConcurrentActivities }),
+    };
+    const accounts = workerAccounts(config);
+    this.lastAccounts = accounts;
+    const worker = await createDownloadWorker({ connection: this.native, config, workflowBundle: await workflowBundle(), accounts, store: opts.store });
     const done = worker.run();
     const running: RunningWorker = {
       worker,
+      accounts,
       done,
       stop: async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await done;
+        await accounts.logoutAll();
       },
     };
     this.workers.push(running);

@@ -36,6 +36,7 @@ import {
 } from './messages';
 import { GstGstin, GstStage } from './search-attributes';
 
+/** States: IDLE (no session known to be live), REFRESHING, LIVE (refreshed or restored), AWAITING_OTP. */
 export interface GstnSessionInput {
   gstin: string;
   /** Carried over by continue-as-new. */
@@ -114,7 +115,6 @@ class SessionOwner {
     for (;;) {
       if (this.waiting.size > 0) await this.serve();
       if (shouldHandOn(this.cfg)) return 'continue';
-      this.setState(this.waiting.size ? this.view.state : 'IDLE');
       const lastNeeded = Date.parse(this.view.lastNeededAt ?? new Date(0).toISOString());
       const idleLeft = lastNeeded + s.keepAliveMs - Date.now();
       if (idleLeft <= 0) return 'done';
@@ -210,6 +210,7 @@ class SessionOwner {
       // nobody waits: an ended session gets its OTP when a download needs it, not before
       this.view.lastError = `refresh ahead of expiry failed: ${failureMessage(e)}`;
       this.view.lastRefreshAt = new Date().toISOString();
+      this.setState('IDLE');
     }
     this.details();
   }
@@ -229,6 +230,7 @@ class SessionOwner {
 
   /** Answers every waiting download (ready / failed): they stop waiting. */
   private async tell(update: SessionUpdate): Promise<void> {
+    if (update.status === 'failed') this.setState('IDLE');
     const ids = [...this.waiting];
     this.waiting.clear();
     this.untold.clear();

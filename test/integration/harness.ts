@@ -84,6 +84,8 @@ export interface WorkerOverrides {
   credentials?: CredentialsProvider;
   maxCachedWorkflows?: number;
   maxConcurrentActivities?: number;
+  /** GST_NOTIFY_URL. */
+  notifyUrl?: string;
 }
 
 export class Harness {
@@ -151,6 +153,7 @@ export class Harness {
       ...(opts.credentials && { credentials: opts.credentials }),
       ...(opts.maxCachedWorkflows && { maxCachedWorkflows: opts.maxCachedWorkflows }),
       ...(opts.maxConcurrentActivities && { maxConcurrentActivities: opts.maxConcurrentActivities }),
+      ...(opts.notifyUrl && { notifyUrl: opts.notifyUrl }),
     };
     const accounts = workerAccounts(config);
     this.lastAccounts = accounts;

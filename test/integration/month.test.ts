@@ -65,6 +65,7 @@ afterAll(async () => {
 
 const syncs: Array<WorkflowHandle> = [];
 const otps: string[] = [];
+const requestIds = new Map<string, string>();
 
 test('50 GSTINs with ended sessions: exactly 50 OTP requests; one verify-otp each resumes all 250 downloads', async () => {
   await h.admin.reset(); // OTP request counts from zero
@@ -92,6 +93,7 @@ test('50 GSTINs with ended sessions: exactly 50 OTP requests; one verify-otp eac
     const phone = await h.admin.phone(s.gstin);
     expect(phone.otpRequestId).toBe(s.otpRequestId);
     otps.push(phone.otp);
+    requestIds.set(s.gstin, phone.otpRequestId);
     const r = await verifyOtpAndResume(h.client, (await eas.forGstin(s.gstin)).client, s.gstin, phone.otp);
     expect(r.otpRequestId).toBe(s.otpRequestId);
     expect(r.waiting).toHaveLength(5);
@@ -123,6 +125,9 @@ test('no history of the month holds an OTP, the EAS password or token, or a GSTN
   for (const id of ids) {
     const text = await decodedHistory(h.client.workflow.getHandle(id));
     payloads += text.payloads;
+    // the search sees inside payloads: each session workflow's decoded history holds its (non-secret) request id
+    const gstin = gstins.find((g) => id === sessionWorkflowId(g));
+    if (gstin) expect(text.all).toContain(requestIds.get(gstin));
     for (const otp of otps) expect({ id, otp: otpAlone(otp).test(text.all) }).toEqual({ id, otp: false });
     for (const s of secrets) expect({ id, found: text.all.includes(s) }).toEqual({ id, found: false });
     expect(text.all).not.toMatch(/sbx\.[A-Za-z0-9_-]{20,}/); // any sandbox token

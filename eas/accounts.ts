@@ -61,5 +61,5 @@ export class EasAccounts implements AccountResolver {
 
 /** A resolver with one client for every GSTIN (tests and tools that hold one EasClient). */
 export function singleAccount(client: EasClient, tenant = 'default'): AccountResolver {
-  return { forGstin: async () => ({ client, gstnUsername: client.config.gstnUsername, tenant }), fallback: async () => client };
+  return { forGstin: async () => ({ client, gstnUsername: client.config?.gstnUsername ?? '', tenant }), fallback: async () => client };
 }

@@ -180,10 +180,26 @@ export class Harness {
 
   async close(): Promise<void> {
     await this.stopWorkers();
+    await this.endSessionWorkflows();
     await this.native.close();
     await this.connection.close();
     await this.sandbox.close();
     await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Session workflows are one per GSTIN in the namespace (id gstn-session-<GSTIN>), and this harness's task queue
+   * dies with it: end the ones it started, so another test file's downloads of the same GSTIN start their own.
+   */
+  async endSessionWorkflows(): Promise<void> {
+    const query = `WorkflowType = "gstnSession" AND TaskQueue = "${this.taskQueue}" AND ExecutionStatus = "Running"`;
+    try {
+      for await (const wf of this.client.workflow.list({ query })) {
+        await this.client.workflow.getHandle(wf.workflowId).terminate('test harness closed').catch(() => undefined);
+      }
+    } catch {
+      /* visibility unavailable: nothing to end */
+    }
   }
 
   /** The environment a `gst-download` child process needs to reach this harness's server, queue, store and sandbox. */

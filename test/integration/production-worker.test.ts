@@ -21,6 +21,7 @@ import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { freePort } from '../../scripts/temporal-server';
 import { startTracing } from '../../worker/tracing';
 import { verifyOtpAndResume } from '../../client/session';
+import { sessionWorkflowId } from '../../domain/session';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
 import { progressQuery } from '../../workflows/messages';
@@ -188,6 +189,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+  // its GSTIN's session workflow lived on this file's task queue: end it for the test files after this one
+  await client?.workflow.getHandle(sessionWorkflowId(otpGstin)).terminate('test done').catch(() => undefined);
   await connection?.close();
   await collector?.close();
   await sandbox?.close();

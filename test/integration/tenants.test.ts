@@ -19,8 +19,8 @@ import { decodedHistory } from './history-text';
 
 jest.setTimeout(180_000);
 
-const ACME = '27AAPFU0939F1ZV';
-const BETA_GSTIN = '29AAGCB7383J1Z4';
+const ACME = '27AAECA4411K1ZB'; // GSTINs no other test file uses: session workflows are one per GSTIN on the server
+const BETA_GSTIN = '29AABCB9911Q1Z2';
 const BETA = { email: 'ops@beta-traders.in', password: 'beta-password-7', orgId: '3b1f3c9e-5f0e-4c83-9d2a-0a7e5d1c2b44', orgName: 'Beta Traders' };
 const USERNAMES = { [ACME]: 'acme.maharashtra', [BETA_GSTIN]: 'beta.karnataka' };
 

@@ -1,6 +1,6 @@
 import { easConfigFromEnv, type EasConfig } from '../eas/config';
 import { credentialsFromEnv, CredentialsConfigError, type CredentialsProvider } from '../eas/credentials';
-import { DEFAULT_SESSION_CONFIG } from '../domain/session';
+import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../domain/session';
 import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../domain/config';
 
 export interface WorkerConfig {
@@ -59,6 +59,14 @@ function otpConfig(env: NodeJS.ProcessEnv, d: DownloadConfig['otp']): DownloadCo
     throw new ConfigError(`GST_OTP_CHECK_MAX_MS (${checkMaxMs}) must not be below GST_OTP_CHECK_INITIAL_MS (${checkInitialMs})`);
   }
   return { waitMs, checkInitialMs, checkMaxMs };
+}
+
+/** The session workflow's timings, checked so its refresh-ahead cannot spin. */
+function sessionConfig(env: NodeJS.ProcessEnv, d: SessionConfig): SessionConfig {
+  const refreshEveryMs = num(env, 'GST_SESSION_REFRESH_MS', d.refreshEveryMs);
+  const keepAliveMs = num(env, 'GST_SESSION_KEEP_ALIVE_MS', d.keepAliveMs);
+  if (refreshEveryMs < 60_000) throw new ConfigError(`GST_SESSION_REFRESH_MS must be at least 60000 (1 min), got "${env.GST_SESSION_REFRESH_MS}"`);
+  return { refreshEveryMs, keepAliveMs };
 }
 
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number;
@@ -123,10 +131,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       concurrency: Math.max(1, num(env, 'GST_PAGE_CONCURRENCY', d.concurrency)),
       // AWAITING_OTP: how long a download waits for a new OTP, and its cheap session checks meanwhile.
       otp: otpConfig(env, d.otp),
-      session: {
-        refreshEveryMs: num(env, 'GST_SESSION_REFRESH_MS', (d.session ?? DEFAULT_SESSION_CONFIG).refreshEveryMs),
-        keepAliveMs: num(env, 'GST_SESSION_KEEP_ALIVE_MS', (d.session ?? DEFAULT_SESSION_CONFIG).keepAliveMs),
-      },
+      // the GSTN session workflow: refresh ahead of expiry while needed, end when idle this long
+      session: sessionConfig(env, d.session ?? DEFAULT_SESSION_CONFIG),
       gstinChecksum: gstinChecksumFromEnv(env),
       // How soon an activity on a dead worker is retried elsewhere (its start-to-close or heartbeat timeout).
       activity: {

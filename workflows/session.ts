@@ -27,8 +27,11 @@ const ANSWER_GRACE_MS = 60 * 60_000;
 class SessionClient {
   private asking: Promise<void> | undefined;
   private answer: SessionUpdate | undefined;
-  /** Refusals since a step was last served: a session that is "ready" yet refused again and again is not asked forever. */
-  private refusals = 0;
+  /**
+   * Questions asked since a step was last served (concurrent refusals share one): a session that is "ready" yet
+   * refused again and again is not asked forever.
+   */
+  private asks = 0;
   private awaitingSince: number | undefined;
 
   constructor(
@@ -44,14 +47,14 @@ class SessionClient {
     for (;;) {
       try {
         const result = await step();
-        this.refusals = 0;
+        this.asks = 0;
         return result;
       } catch (e) {
         const type = failureType(e);
         if (type !== 'GstnSessionExpired' && type !== 'GstnSessionEnded') throw e;
-        if (++this.refusals > this.cfg.maxSessionRefreshes) {
+        if (!this.asking && this.asks >= this.cfg.maxSessionRefreshes) {
           throw ApplicationFailure.create({
-            message: `GSTN session for ${this.gstin} is still refused after its session workflow restored it ${this.refusals - 1} time(s): ${failureMessage(e)}`,
+            message: `GSTN session for ${this.gstin} is still refused after its session workflow restored it ${this.asks} time(s): ${failureMessage(e)}`,
             type: 'GstnSessionEnded',
             nonRetryable: true,
           });
@@ -63,6 +66,7 @@ class SessionClient {
 
   /** One question at a time per download, shared by concurrent steps. */
   private ask(reason: string): Promise<void> {
+    if (!this.asking) this.asks++;
     this.asking ??= this.askOnce(reason).finally(() => (this.asking = undefined));
     return this.asking;
   }

@@ -314,7 +314,7 @@ test('traces reach the OTLP collector: one trace per download, activity spans un
     expect(s.traceId).toBe(workflowSpan?.traceId);
     expect(byId.get(s.parentSpanId ?? '')?.name).toBe('StartActivity:downloadImsPage');
   }
-  for (const name of ['RunWorkflow:downloadEinvoices', 'RunWorkflow:downloadGstr2b', 'RunActivity:downloadEinvoiceResult', 'RunActivity:askGstnSession', 'RunWorkflow:gstnSession', 'RunActivity:requestGstnOtp']) {
+  for (const name of ['RunWorkflow:downloadEinvoices', 'RunWorkflow:downloadGstr2b', 'RunActivity:downloadEinvoiceResult', 'RunActivity:askGstnSession', 'RunActivity:requestGstnOtp']) {
     expect(spans.map((s) => s.name)).toContain(name);
   }
 });

@@ -149,6 +149,16 @@ class SessionOwner {
     }
     this.view.otpRequests++;
     this.view.awaitingOtpSince = new Date().toISOString();
+    // once per OTP request (not again after a continue-as-new); it retries on its own, the wait does not wait for it
+    void this.acts.short
+      .notifyOtpNeeded({
+        gstin: this.gstin,
+        otpRequestId: this.view.otpRequestId,
+        since: this.view.awaitingOtpSince,
+        waitingDownloads: this.waiting.size,
+        command: verifyCommand(this.gstin),
+      })
+      .catch(() => undefined);
     await this.awaitOtp();
   }
 
@@ -158,15 +168,6 @@ class SessionOwner {
     const since = Date.parse(this.view.awaitingOtpSince!);
     this.setState('AWAITING_OTP');
     for (const id of this.waiting) this.untold.add(id);
-    void this.acts.short
-      .notifyOtpNeeded({
-        gstin: this.gstin,
-        otpRequestId: this.view.otpRequestId!,
-        since: this.view.awaitingOtpSince!,
-        waitingDownloads: this.waiting.size,
-        command: verifyCommand(this.gstin),
-      })
-      .catch(() => undefined);
     let wait = otp.checkInitialMs;
     let nextCheck = Date.now() + wait;
     let verifiedSeen = this.verified;

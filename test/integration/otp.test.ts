@@ -225,3 +225,44 @@ test('a session that is refreshed yet keeps being refused fails the download ins
   expect((err.cause as ApplicationFailure).message).toMatch(/still refused after its session workflow restored it/);
   expect(await h.admin.otpRequests()).toEqual({});
 });
+
+test('the session workflow continues as new while it waits, carrying the same OTP request; the OTP still resumes the download', async () => {
+  await h.stopWorkers();
+  await h.startWorker({ continueAsNewEvents: 40, otp: { waitMs: 60_000, checkInitialMs: 200, checkMaxMs: 200 } });
+  const gstin = '09AAACH1925Q1ZD';
+  await h.admin.endSessions([gstin]);
+  const handle = await h.start('downloadGstr2b', { gstin, retPeriod: '082025' });
+  const p = await awaitingOtp(handle);
+  const session = h.client.workflow.getHandle(sessionWorkflowId(gstin));
+  const first = (await session.describe()).runId;
+  await waitFor(async () => ((await session.describe()).runId !== first ? true : undefined), 'a continue-as-new of the waiting session workflow');
+  const view = await waitFor(async () => {
+    const v = await sessionOf(h.client, gstin);
+    return v?.state === 'AWAITING_OTP' ? v : undefined;
+  }, 'the new run awaiting the same OTP');
+  expect(view).toMatchObject({ otpRequestId: p.otpRequestId, otpRequests: 1, waiting: [handle.workflowId] });
+  const eas = new EasClient(h.workerConfig().eas);
+  await verifyOtpAndResume(h.client, eas, gstin, await phoneOtp(gstin));
+  await eas.logout();
+  await h.expectTruth((await handle.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '082025' });
+  expect(await h.admin.otpRequests()).toEqual({ [gstin]: 1 });
+});
+
+test('while downloads need it the session is refreshed ahead of expiry; idle, the session workflow ends', async () => {
+  await h.stopWorkers();
+  await h.startWorker({ session: { refreshEveryMs: 500, keepAliveMs: 3_000 } });
+  const gstin = '10AAACB2894G1ZS';
+  await h.admin.expireSessions([gstin]); // lapsed: a refresh revives it, no OTP
+  const handle = await h.start('downloadGstr2b', { gstin, retPeriod: '082025' });
+  await h.expectTruth((await handle.result()) as DownloadSummary, 'gstr2b', { gstin, rtnprd: '082025' });
+  const session = h.client.workflow.getHandle(sessionWorkflowId(gstin));
+  await waitFor(async () => ((await session.describe()).status.name === 'COMPLETED' ? true : undefined), 'the idle session workflow ended', 30_000);
+  const refreshes = (await activityNames(session)).filter((n) => n === 'refreshGstnSession').length;
+  expect(refreshes).toBeGreaterThanOrEqual(3); // the one the download needed, then ahead of expiry until idle
+  expect(await h.admin.otpRequests()).toEqual({});
+  // the next need starts a new execution of it
+  const ended = (await session.describe()).runId;
+  await h.admin.expireSessions([gstin]);
+  await (await h.start('downloadGstr2b', { gstin, retPeriod: '072025' })).result();
+  expect((await session.describe()).runId).not.toBe(ended);
+});

@@ -59,6 +59,8 @@ class SessionOwner {
   /** Waiting downloads not yet told that an OTP is awaited. */
   private readonly untold = new Set<string>();
   private verified = 0;
+  /** A new OTP request was made: notify once (a run resumed by continue-as-new does not notify again). */
+  private notifyDue = false;
   private readonly acts: Proxies;
 
   constructor(
@@ -149,16 +151,7 @@ class SessionOwner {
     }
     this.view.otpRequests++;
     this.view.awaitingOtpSince = new Date().toISOString();
-    // once per OTP request (not again after a continue-as-new); it retries on its own, the wait does not wait for it
-    void this.acts.short
-      .notifyOtpNeeded({
-        gstin: this.gstin,
-        otpRequestId: this.view.otpRequestId,
-        since: this.view.awaitingOtpSince,
-        waitingDownloads: this.waiting.size,
-        command: verifyCommand(this.gstin),
-      })
-      .catch(() => undefined);
+    this.notifyDue = true;
     await this.awaitOtp();
   }
 
@@ -168,6 +161,19 @@ class SessionOwner {
     const since = Date.parse(this.view.awaitingOtpSince!);
     this.setState('AWAITING_OTP');
     for (const id of this.waiting) this.untold.add(id);
+    if (this.notifyDue) {
+      this.notifyDue = false;
+      // once per OTP request (not again after a continue-as-new); it retries on its own, the wait does not wait for it
+      void this.acts.short
+        .notifyOtpNeeded({
+          gstin: this.gstin,
+          otpRequestId: this.view.otpRequestId!,
+          since: this.view.awaitingOtpSince!,
+          waitingDownloads: this.waiting.size,
+          command: verifyCommand(this.gstin),
+        })
+        .catch(() => undefined);
+    }
     let wait = otp.checkInitialMs;
     let nextCheck = Date.now() + wait;
     let verifiedSeen = this.verified;

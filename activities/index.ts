@@ -25,6 +25,8 @@ export interface ActivityDeps {
   config: DownloadConfig;
   /** GST_NOTIFY_URL: where OTP-needed events are POSTed. */
   notifyUrl?: string;
+  /** The value indexed as GstGstin for a GSTIN (a keyed hash when configured); absent = the GSTIN. */
+  gstinIndex?: (gstin: string) => string;
 }
 
 export interface EinvoiceResult {
@@ -84,7 +86,7 @@ async function readBack(store: Store, loc: DownloadLocation, name: string, recor
   return { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
 }
 
-export function createActivities({ accounts, store, config, notifyUrl }: ActivityDeps) {
+export function createActivities({ accounts, store, config, notifyUrl, gstinIndex }: ActivityDeps) {
   /**
    * The client of the GSTIN's tenant. Task calls scheduled before they carried the GSTIN (downloads started by an
    * older worker) use the default account.
@@ -94,8 +96,9 @@ export function createActivities({ accounts, store, config, notifyUrl }: Activit
     ...createSessionActivities({ accounts, notifyUrl }),
 
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
-    async loadDownloadConfig(): Promise<DownloadConfig> {
-      return config;
+    async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {
+      const indexed = typeof gstin === 'string' && gstin && gstinIndex ? gstinIndex(gstin.trim()) : undefined;
+      return indexed !== undefined && indexed !== gstin ? { ...config, gstinIndex: indexed } : config;
     },
 
     async submitEinvoice(input: EinvoiceInput): Promise<string> {

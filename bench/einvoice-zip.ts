@@ -17,6 +17,7 @@ import { createActivities, type EinvoiceResult } from '../activities';
 import { singleAccount } from '../eas/accounts';
 import { EasClient } from '../eas/client';
 import { easConfigFromEnv } from '../eas/config';
+import { sandboxEasEnv } from '../sandbox/user';
 import { SandboxAdmin } from '../sandbox/admin';
 import { FileStore } from '../store/file-store';
 import type { DownloadLocation } from '../store/store';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     const largestEntryBytes = Math.max(...entries.map((f) => f.bytes));
     note(`ZIP ${mb(zipTruth.bytes)} MB, ${mb(uncompressedBytes)} MB uncompressed, built in ${sandboxBuildSeconds} s`);
 
-    const eas = new EasClient({ ...easConfigFromEnv({}), baseUrl: sandbox.url, authUrl: sandbox.url, timeoutMs: 10_000, downloadTimeoutMs: 10 * 60_000 });
+    const eas = new EasClient({ ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 10_000, downloadTimeoutMs: 10 * 60_000 });
     const taskId = await eas.submitEinvoiceDownload(input);
     for (let i = 0; ; i++) {
       const s = await eas.taskStatus(taskId);

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EasClient } from '../eas/client';
 import { easConfigFromEnv } from '../eas/config';
+import { sandboxEasEnv } from '../sandbox/user';
 import { SandboxAdmin } from '../sandbox/admin';
 import { provisionTemporal } from '../scripts/temporal-server';
 import { FileStore } from '../store/file-store';
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
       namespace: temporal.namespace,
       taskQueue,
       dataDir,
-      eas: { ...easConfigFromEnv({}), baseUrl: sandbox.url, authUrl: sandbox.url, timeoutMs: 10_000 },
+      eas: { ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 10_000 },
       download: fastDownloadConfig({ concurrency: params.concurrency, continueAsNewEvents: params.continueAsNewEvents }),
       maxConcurrentActivities: Math.max(16, params.concurrency + 4),
       maxCachedWorkflows: 50,

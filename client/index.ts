@@ -18,3 +18,4 @@ export { previousPeriodIst } from '../domain/periods';
 export type { SyncInput } from '../domain/sync-input';
 export type { SyncResult } from '../workflows/sync';
 export { InvalidInputError } from '../domain/inputs';
+export { connectClient, dataConverterFromEnv, type ConnectedClient } from './connection';

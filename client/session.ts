@@ -9,13 +9,14 @@ import { validateGstin } from '../domain/inputs';
 import { SESSION_WORKFLOW_TYPE, sessionWorkflowId } from '../domain/session';
 import type { EasClient } from '../eas/client';
 import { gstnSessionRestoredSignal, gstnSessionVerifiedSignal, OTP_FORMAT, progressQuery, sessionQuery, type SessionView } from '../workflows/messages';
+import { gstinIndexFromEnv } from '../temporal/search-index';
 
 /** Running downloads of a GSTIN in stage AWAITING_OTP (a visibility query: eventually consistent). */
 export async function findAwaitingOtp(client: Client, gstinRaw: string): Promise<string[]> {
   // validated first: the GSTIN goes into a visibility query
   const gstin = validateGstin(gstinRaw, 'gstin', 'off');
   const ids: string[] = [];
-  const query = `GstGstin = "${gstin}" AND GstStage = "AWAITING_OTP" AND ExecutionStatus = "Running" AND WorkflowType != "${SESSION_WORKFLOW_TYPE}"`;
+  const query = `GstGstin = "${gstinIndexFromEnv()(gstin)}" AND GstStage = "AWAITING_OTP" AND ExecutionStatus = "Running" AND WorkflowType != "${SESSION_WORKFLOW_TYPE}"`;
   for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
   return ids;
 }

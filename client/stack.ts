@@ -18,6 +18,11 @@ export interface LocalStack {
   dataDir: string;
   /** The sandbox, when the worker talks to it (never a real gateway: its credentials are not published). */
   sandboxUrl?: string;
+  /**
+   * The sandbox's public test user (sandbox/user.ts), published with sandboxUrl from npm start's dev defaults: the
+   * client code has no default credentials, so `session` commands against npm start take these.
+   */
+  sandboxUser?: { email: string; password: string; gstnUsername: string };
 }
 
 /** The repository this module runs from (client/ in the sources, dist/client/ when built). */
@@ -72,7 +77,11 @@ export function withStackDefaults(env: NodeJS.ProcessEnv, stack: LocalStack | un
     GSTIN_CHECKSUM: stack.gstinChecksum,
     DATA_DIR: stack.dataDir,
   };
-  if (stack.sandboxUrl && !env.EAS_BASE_URL) Object.assign(defaults, { EAS_BASE_URL: stack.sandboxUrl, EAS_AUTH_URL: stack.sandboxUrl });
+  if (stack.sandboxUrl && !env.EAS_BASE_URL) {
+    Object.assign(defaults, { EAS_BASE_URL: stack.sandboxUrl, EAS_AUTH_URL: stack.sandboxUrl });
+    const u = stack.sandboxUser;
+    if (u) Object.assign(defaults, { EAS_EMAIL: u.email, EAS_PASSWORD: u.password, GSTN_USERNAME: u.gstnUsername });
+  }
   const merged = { ...env };
   for (const [k, v] of Object.entries(defaults)) if (merged[k] === undefined && v !== undefined) merged[k] = v;
   return merged;

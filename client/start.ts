@@ -16,6 +16,7 @@ import { TASK_QUEUE_DEFAULT } from '../domain/config';
 import type { downloadEinvoices, downloadGstr2b, downloadImsInvoices, getIrnDetails } from '../workflows';
 import { GstDownloadKind, GstGstin, GstReturnPeriod, GstStage } from '../workflows/search-attributes';
 import { workflowIds } from '../domain/ids';
+import { gstinIndexFromEnv } from '../temporal/search-index';
 
 export interface StartOptions {
   taskQueue?: string;
@@ -91,7 +92,7 @@ export function summaryLine(type: string, input: object): string {
 
 function attributes(kind: string, gstin: string, retPeriod?: string): TypedSearchAttributes {
   const pairs = [
-    { key: GstGstin, value: gstin },
+    { key: GstGstin, value: gstinIndexFromEnv()(gstin) },
     { key: GstDownloadKind, value: kind },
     { key: GstStage, value: 'SUBMITTED' },
     ...(retPeriod ? [{ key: GstReturnPeriod, value: retPeriod }] : []),

@@ -51,6 +51,11 @@ export interface DownloadConfig {
   session?: SessionConfig;
   /** `strict` checks the GSTIN check character as well as the format. */
   gstinChecksum: 'strict' | 'off';
+  /**
+   * What this run indexes as GstGstin for its GSTIN: set by the worker's loadDownloadConfig when it hashes GSTINs
+   * (GST_GSTIN_INDEX_KEY, temporal/search-index.ts); absent = the GSTIN. Recorded with the config, so replays agree.
+   */
+  gstinIndex?: string;
   /** Activity timeouts and retry. */
   activity: {
     shortTimeoutMs: number;

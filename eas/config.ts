@@ -1,4 +1,4 @@
-import { SANDBOX_PORT_DEFAULT, SANDBOX_USER } from './contract';
+import { SANDBOX_PORT_DEFAULT } from './contract';
 
 export interface EasConfig {
   /** EAS gateway, e.g. https://live.enriched-api.vayana.com */
@@ -21,20 +21,24 @@ export interface EasConfig {
   gstnUsername: string;
 }
 
-/** Defaults point at the sandbox on this machine, so `npm start` needs no setup. */
+/**
+ * No default credentials: they come from EAS_EMAIL / EAS_PASSWORD / GSTN_USERNAME (`npm start` and the tests fill
+ * in the sandbox's user, sandbox/user.ts). Unset = empty, and a production worker refuses to start without them
+ * (worker/production.ts). Outside production the gateway defaults to the sandbox's URL on this machine.
+ */
 export function easConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EasConfig {
   const sandbox = `http://127.0.0.1:${env.SANDBOX_PORT ?? SANDBOX_PORT_DEFAULT}`;
   const baseUrl = env.EAS_BASE_URL ?? sandbox;
   return {
     baseUrl,
     authUrl: env.EAS_AUTH_URL ?? baseUrl,
-    email: env.EAS_EMAIL ?? SANDBOX_USER.email,
-    password: env.EAS_PASSWORD ?? SANDBOX_USER.password,
+    email: env.EAS_EMAIL ?? '',
+    password: env.EAS_PASSWORD ?? '',
     ...(env.EAS_ORG_ID && { orgId: env.EAS_ORG_ID }),
     tokenDurationMins: Number(env.EAS_TOKEN_MINUTES ?? 360),
     refreshMarginMs: 60_000,
     timeoutMs: Number(env.EAS_TIMEOUT_MS ?? 30_000),
     downloadTimeoutMs: Number(env.EAS_DOWNLOAD_TIMEOUT_MS ?? 15 * 60_000),
-    gstnUsername: env.GSTN_USERNAME ?? SANDBOX_USER.gstnUsername,
+    gstnUsername: env.GSTN_USERNAME ?? '',
   };
 }

@@ -387,16 +387,5 @@ export {
   type SupplyType,
 } from '../domain/gst';
 
-/**
- * The sandbox's EAS user. The worker's default EAS_* settings point at the sandbox with these, so `npm start`
- * needs no setup. They are public test values, not secrets.
- */
-export const SANDBOX_USER = {
-  email: 'sandbox@gst-download-worker.dev',
-  password: 'sandbox-password',
-  orgId: '6f1c5a52-7a55-4b8e-9a51-2d4c8d5e0a01',
-  gstnUsername: 'sandbox.user',
-} as const;
-
 /** Default sandbox port (`SANDBOX_PORT`). */
 export const SANDBOX_PORT_DEFAULT = 4010;

@@ -6,11 +6,12 @@
  * - GST_CREDENTIALS_FILE: a JSON file, mode 0600 (refused when group or others may read it), many tenants;
  * - environment variables, one tenant: EAS_EMAIL, EAS_PASSWORD, EAS_ORG_ID (optional), GSTN_USERNAME (every GSTIN)
  *   and GSTN_USERNAMES ("GSTIN=username,…", per GSTIN);
- * - neither: the sandbox's public test user (`npm start` needs no setup).
+ * - neither: no credentials (every GSTIN is refused as NoCredentials; a production worker refuses to start).
+ *   There are no default credentials here: `npm start` and the tests pass the sandbox's user (sandbox/user.ts).
  * A secret manager is another `CredentialsProvider`.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { GSTIN_FORMAT, SANDBOX_USER } from './contract';
+import { GSTIN_FORMAT } from './contract';
 
 export interface EasAccount {
   email: string;
@@ -26,7 +27,7 @@ export interface GstinCredentials {
   eas: EasAccount;
 }
 
-export type CredentialsSourceKind = 'file' | 'env' | 'sandbox-defaults';
+export type CredentialsSourceKind = 'file' | 'env' | 'none';
 
 export interface CredentialsProvider {
   /** Where the credentials come from, without secrets (for the startup line and the "refuse to start" check). */
@@ -131,31 +132,50 @@ export class FileCredentials implements CredentialsProvider {
   }
 }
 
-/** One tenant from the environment (or the sandbox's public test user when EAS_EMAIL is unset): serves every GSTIN. */
+/**
+ * One tenant from the environment: serves every GSTIN with GSTN_USERNAME, or those named in GSTN_USERNAMES.
+ * EAS_EMAIL unset = no credentials at all (source kind "none"): every GSTIN is an UnknownGstinError.
+ */
 export class EnvCredentials implements CredentialsProvider {
-  private readonly eas: EasAccount;
+  private readonly eas: EasAccount | undefined;
   private readonly defaultUsername: string;
   private readonly usernames: Map<string, string>;
   readonly source: { kind: CredentialsSourceKind; detail: string };
 
   constructor(env: NodeJS.ProcessEnv) {
-    const fromEnv = !!env.EAS_EMAIL;
-    if (fromEnv && !env.EAS_PASSWORD) throw new CredentialsConfigError('EAS_EMAIL is set but EAS_PASSWORD is not');
-    this.eas = {
-      email: env.EAS_EMAIL || SANDBOX_USER.email,
-      password: fromEnv ? env.EAS_PASSWORD! : env.EAS_PASSWORD || SANDBOX_USER.password,
-      ...(env.EAS_ORG_ID && { orgId: env.EAS_ORG_ID }),
-    };
-    this.defaultUsername = env.GSTN_USERNAME || SANDBOX_USER.gstnUsername;
+    if (env.EAS_EMAIL && !env.EAS_PASSWORD) throw new CredentialsConfigError('EAS_EMAIL is set but EAS_PASSWORD is not');
+    this.eas = env.EAS_EMAIL ? { email: env.EAS_EMAIL, password: env.EAS_PASSWORD!, ...(env.EAS_ORG_ID && { orgId: env.EAS_ORG_ID }) } : undefined;
+    this.defaultUsername = env.GSTN_USERNAME ?? '';
     this.usernames = parseUsernames(env.GSTN_USERNAMES);
-    this.source = fromEnv
+    this.source = this.eas
       ? { kind: 'env', detail: `EAS_EMAIL ${this.eas.email}, ${this.usernames.size} GSTIN(s) in GSTN_USERNAMES` }
-      : { kind: 'sandbox-defaults', detail: `the sandbox's public test user ${SANDBOX_USER.email}` };
+      : { kind: 'none', detail: `no credentials: set ${CREDENTIAL_SOURCE_VARS}` };
   }
 
   async forGstin(gstin: string): Promise<GstinCredentials> {
-    return { tenant: 'default', gstnUsername: this.usernames.get(gstin) ?? this.defaultUsername, eas: this.eas };
+    const gstnUsername = this.usernames.get(gstin) ?? this.defaultUsername;
+    if (!this.eas) throw new UnknownGstinError(gstin, `the environment (${CREDENTIAL_SOURCE_VARS})`);
+    if (!gstnUsername) throw new UnknownGstinError(gstin, 'GSTN_USERNAMES (or set GSTN_USERNAME for every GSTIN)');
+    return { tenant: 'default', gstnUsername, eas: this.eas };
   }
+}
+
+const CREDENTIAL_SOURCE_VARS = 'GST_CREDENTIALS_FILE, or EAS_EMAIL + EAS_PASSWORD + GSTN_USERNAME (or GSTN_USERNAMES)';
+
+const isSet = (env: NodeJS.ProcessEnv, name: string) => (env[name] ?? '').trim() !== '';
+
+/**
+ * What the environment lacks for a complete credentials source, one phrase naming the variables; undefined = complete.
+ * The one place that knows the sources (worker/production.ts asks it before a production worker starts).
+ */
+export function credentialSourceProblem(env: NodeJS.ProcessEnv): string | undefined {
+  if (isSet(env, 'GST_CREDENTIALS_FILE')) return undefined;
+  const single = ['EAS_EMAIL', 'EAS_PASSWORD'].filter((v) => !isSet(env, v));
+  const usernames = isSet(env, 'GSTN_USERNAME') || isSet(env, 'GSTN_USERNAMES');
+  if (!single.length && usernames) return undefined;
+  if (single.length === 2 && !usernames) return `no credentials source: set ${CREDENTIAL_SOURCE_VARS}`;
+  const missing = [...single, ...(usernames ? [] : ['GSTN_USERNAME'])];
+  return `single-tenant settings is incomplete: ${missing.join(', ')} missing`;
 }
 
 /** GSTN_USERNAMES: "GSTIN=username,GSTIN=username". */
@@ -169,7 +189,7 @@ function parseUsernames(raw: string | undefined): Map<string, string> {
   return out;
 }
 
-/** GST_CREDENTIALS_FILE when set, else the environment (or the sandbox defaults). Throws CredentialsConfigError. */
+/** GST_CREDENTIALS_FILE when set, else the environment. Throws CredentialsConfigError. */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): CredentialsProvider {
   return env.GST_CREDENTIALS_FILE ? new FileCredentials(env.GST_CREDENTIALS_FILE) : new EnvCredentials(env);
 }

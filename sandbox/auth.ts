@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HEADERS, SANDBOX_USER, TOKEN_RULES, type LoginData } from '../eas/contract';
+import { HEADERS, TOKEN_RULES, type LoginData } from '../eas/contract';
+import { SANDBOX_USER } from './user';
 import { fail, header, okReply, type EnvelopeStyle, type Reply } from './http';
 import { seedOf } from './rng';
 import type { SandboxState } from './state';

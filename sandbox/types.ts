@@ -2,11 +2,11 @@
 import {
   ROUTE_NAMES,
   SANDBOX_PORT_DEFAULT,
-  SANDBOX_USER,
   TASK_RETENTION_MS_DEFAULT,
   type GstnErrorName,
   type RouteName,
 } from '../eas/contract';
+import { SANDBOX_USER } from './user';
 
 export interface SandboxSizes {
   /** IMS records per GSTIN + section (before the status filter). */

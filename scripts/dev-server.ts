@@ -47,6 +47,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; a free one when not given (ignored when headless). */
   uiPort?: number;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`), when payload encryption is on. */
+  uiCodecEndpoint?: string;
   /** No Web UI. Default false. */
   headless?: boolean;
   /** SQLite file, so history survives restarts; in-memory when not given. Its folder is created. */
@@ -99,6 +101,7 @@ export function devServerArgs(o: {
   port: number;
   uiPort?: number;
   headless: boolean;
+  uiCodecEndpoint?: string;
   dbFile?: string;
   namespace: string;
   dynamicConfig?: Record<string, unknown>;
@@ -107,6 +110,7 @@ export function devServerArgs(o: {
   const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(o.port)];
   if (o.headless) args.push('--headless');
   else if (o.uiPort !== undefined) args.push('--ui-port', String(o.uiPort));
+  if (!o.headless && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   args.push('--namespace', o.namespace);
   args.push(...searchAttributeArgs());
@@ -137,6 +141,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     port,
     uiPort,
     headless,
+    uiCodecEndpoint: opts.uiCodecEndpoint,
     dbFile: opts.dbFile,
     namespace,
     dynamicConfig: opts.dynamicConfig,

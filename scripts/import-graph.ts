@@ -6,6 +6,7 @@
  *   eas/  store/       the gateway client and the store — domain only, never Temporal, never each other
  *   activities/        one step each — domain, eas, store
  *   workflows/         the GST process — values from domain/ and workflows/ only; activities as TYPES
+ *   temporal/          how we talk to Temporal: connection settings, payload codec, codec server — nothing of ours
  *   client/            the library and CLI — anything below
  *   worker/            the process that runs workflows and activities — anything below
  *   sandbox/           the gateway's stand-in — the EAS contract (eas/contract.ts) and domain/ only
@@ -18,7 +19,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
-export const LAYER_DIRS = ['domain', 'eas', 'store', 'activities', 'workflows', 'client', 'worker', 'sandbox', 'scripts', 'bench'] as const;
+export const LAYER_DIRS = ['domain', 'eas', 'store', 'activities', 'workflows', 'temporal', 'client', 'worker', 'sandbox', 'scripts', 'bench'] as const;
 export type Layer = (typeof LAYER_DIRS)[number];
 
 /** Which rooms each room may import from (values and types), besides itself. */
@@ -28,11 +29,12 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   store: ['domain'],
   activities: ['domain', 'eas', 'store'],
   workflows: ['domain'],
-  client: ['domain', 'eas', 'store', 'workflows'],
-  worker: ['domain', 'eas', 'store', 'activities', 'workflows', 'client'],
+  temporal: [],
+  client: ['domain', 'eas', 'store', 'workflows', 'temporal'],
+  worker: ['domain', 'eas', 'store', 'activities', 'workflows', 'temporal', 'client'],
   sandbox: ['domain', 'eas'],
-  scripts: ['domain', 'eas', 'store', 'activities', 'workflows', 'client', 'worker', 'sandbox', 'bench'],
-  bench: ['domain', 'eas', 'store', 'activities', 'workflows', 'client', 'worker', 'sandbox', 'scripts'],
+  scripts: ['domain', 'eas', 'store', 'activities', 'workflows', 'temporal', 'client', 'worker', 'sandbox', 'bench'],
+  bench: ['domain', 'eas', 'store', 'activities', 'workflows', 'temporal', 'client', 'worker', 'sandbox', 'scripts'],
 };
 /** Imports allowed as types only (erased at build: they carry no code). */
 const MAY_IMPORT_TYPES: Partial<Record<Layer, readonly Layer[]>> = { workflows: ['activities'] };

@@ -16,6 +16,10 @@ import { join, relative, resolve } from 'node:path';
 import { publishStack, withdrawStack } from '../client/stack';
 import { SANDBOX_PORT_DEFAULT } from '../eas/contract';
 import { startSandbox } from '../sandbox/server';
+import { SANDBOX_USER, sandboxEasEnv } from '../sandbox/user';
+import { payloadCodecFromEnv } from '../temporal/codec';
+import { startCodecServer } from '../temporal/codec-server';
+import { connectOptions } from '../temporal/connection';
 import { describeConfig, workerConfigFromEnv } from '../worker/config';
 import { workflowSourceFromEnv } from '../worker/bundle';
 import { createDownloadWorker, logoutAccounts, workerAccounts } from '../worker/worker';
@@ -68,11 +72,24 @@ async function main(): Promise<void> {
   }
 
   try {
-    // --- Temporal -------------------------------------------------------------------------------
+    // --- codec server (only with GST_PAYLOAD_KEYS): the Web UI shows encrypted payloads through it --------
     const port = numberFromEnv('TEMPORAL_PORT', env.TEMPORAL_PORT) ?? 7233;
+    const uiPort = numberFromEnv('TEMPORAL_UI_PORT', env.TEMPORAL_UI_PORT) ?? port + 1000;
+    const codec = payloadCodecFromEnv(env);
+    const codecServer = codec
+      ? await startCodecServer({
+          codec,
+          port: numberFromEnv('CODEC_PORT', env.CODEC_PORT) ?? 0,
+          corsOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+        })
+      : undefined;
+    if (codecServer) stops.push({ name: 'codec server', stop: codecServer.close });
+
+    // --- Temporal -------------------------------------------------------------------------------
     const temporal = await provisionTemporal({
       port,
-      uiPort: numberFromEnv('TEMPORAL_UI_PORT', env.TEMPORAL_UI_PORT) ?? port + 1000,
+      uiPort,
+      ...(codecServer && { uiCodecEndpoint: codecServer.url }),
       dbFile: env.TEMPORAL_DB_FILE || join(root, '.temporal', 'dev.db'),
       // Own process group: a terminal Ctrl-C reaches only us, and the server is stopped last (after the worker).
       detached: true,
@@ -95,9 +112,10 @@ async function main(): Promise<void> {
     // --- worker -----------------------------------------------------------------------------------
     // Our own signal handlers stop everything in order, so the SDK runtime must not install its own.
     Runtime.install({ shutdownSignals: [] });
-    env.EAS_BASE_URL ??= sandbox.url;
+    // The dev defaults: the sandbox and its user (sandbox/user.ts), unless the shell names another gateway.
+    if (!env.EAS_BASE_URL) for (const [k, v] of Object.entries(sandboxEasEnv(sandbox.url))) env[k] ||= v;
     const config = { ...workerConfigFromEnv(env), address: temporal.address, namespace: temporal.namespace };
-    const connection = await NativeConnection.connect({ address: temporal.address });
+    const connection = await NativeConnection.connect(connectOptions(config));
     // npm start builds first, so the prebuilt bundle is there: the worker is up in well under a second.
     const source = workflowSourceFromEnv(env);
     const accounts = workerAccounts(config);
@@ -127,7 +145,10 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       gstinChecksum: (env.GSTIN_CHECKSUM ?? '').toLowerCase() === 'off' ? 'off' : 'strict',
       dataDir: resolve(config.dataDir),
-      ...(env.EAS_BASE_URL === sandbox.url && { sandboxUrl: sandbox.url }),
+      ...(env.EAS_BASE_URL === sandbox.url && {
+        sandboxUrl: sandbox.url,
+        sandboxUser: { email: SANDBOX_USER.email, password: SANDBOX_USER.password, gstnUsername: SANDBOX_USER.gstnUsername },
+      }),
     });
     stops.push({ name: 'CLI settings', stop: async () => withdrawStack(temporal.address) });
 
@@ -136,6 +157,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`Temporal:  ${temporal.address} (namespace ${temporal.namespace})`);
     if (temporal.uiUrl) console.log(`Web UI:    ${temporal.uiUrl}`);
+    if (codecServer) console.log(`Codec:     ${codecServer.url} (payloads encrypted with key ${codec!.encryptKeyId}; the Web UI decodes through it)`);
     console.log(`Sandbox:   ${sandbox.url}`);
     console.log(`Downloads: ${config.dataDir} (GSTIN_CHECKSUM=${env.GSTIN_CHECKSUM})`);
     console.log('');

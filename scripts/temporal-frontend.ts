@@ -2,13 +2,13 @@
  * What we ask of a running Temporal frontend, whoever started it (the dev server, the cluster, TEMPORAL_ADDRESS):
  * does it answer, and are our search attributes registered.
  */
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { cliTypeName, SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 /** Connects (getSystemInfo) and describes the namespace within `timeoutMs`; throws if either fails. */
-export async function checkFrontend(address: string, namespace: string, timeoutMs = 5_000): Promise<void> {
-  const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+export async function checkFrontend(address: string, namespace: string, timeoutMs = 5_000, tls?: TLSConfig): Promise<void> {
+  const connection = await Connection.connect({ address, connectTimeout: timeoutMs, ...(tls && { tls }) });
   try {
     await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.describeNamespace({ namespace }));
   } finally {

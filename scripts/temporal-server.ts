@@ -14,6 +14,7 @@
  * (health check, search attributes), dev-server.ts (ports, arguments, the supervised dev server).
  */
 import { Connection } from '@temporalio/client';
+import { connectOptions, temporalConnectionFromEnv } from '../temporal/connection';
 import { DEFAULT_NAMESPACE, startDevServer, type DevServerOptions, type TemporalServer } from './dev-server';
 import { errorText } from './supervise';
 import { ensureSearchAttributes, searchAttributeCreateCommand } from './temporal-frontend';
@@ -64,7 +65,8 @@ export async function provisionTemporal(opts: ProvisionOptions = {}): Promise<Te
   const log = opts.log ?? ((m: string) => console.log(m));
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: opts.readyTimeoutMs ?? 10_000 });
+    // TLS / mTLS / API key from the same variables as the worker (temporal/connection.ts)
+    connection = await Connection.connect({ ...connectOptions(temporalConnectionFromEnv(env)), address, connectTimeout: opts.readyTimeoutMs ?? 10_000 });
   } catch (err) {
     throw new Error(`TEMPORAL_ADDRESS=${address}: cannot reach a Temporal server there (${errorText(err)})`);
   }

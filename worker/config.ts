@@ -1,11 +1,24 @@
+import type { TLSConfig } from '@temporalio/worker';
 import { easConfigFromEnv, type EasConfig } from '../eas/config';
 import { credentialsFromEnv, CredentialsConfigError, type CredentialsProvider } from '../eas/credentials';
 import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../domain/session';
 import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../domain/config';
+import { payloadCodecFromEnv, type AesGcmCodec } from '../temporal/codec';
+import { describeConnection, temporalConnectionFromEnv } from '../temporal/connection';
+import { gstinIndexFromEnv, plainGstinIndex, type GstinIndex } from '../temporal/search-index';
+import { isProduction, productionProblems, productionRefusal } from './production';
 
 export interface WorkerConfig {
   address: string;
   namespace: string;
+  /** TLS / mTLS towards Temporal (TEMPORAL_TLS_*; temporal/connection.ts); undefined = plain TCP. */
+  tls?: TLSConfig;
+  /** Temporal Cloud API key (TEMPORAL_API_KEY). */
+  apiKey?: string;
+  /** Payload encryption (GST_PAYLOAD_KEYS; temporal/codec.ts); undefined = payloads are plain JSON. */
+  payloadCodec?: AesGcmCodec;
+  /** What GstGstin indexes: a keyed hash with GST_GSTIN_INDEX_KEY (temporal/search-index.ts); undefined = the GSTIN. */
+  gstinIndex?: GstinIndex;
   taskQueue: string;
   dataDir: string;
   eas: EasConfig;
@@ -112,9 +125,15 @@ export function gstinChecksumFromEnv(env: NodeJS.ProcessEnv = process.env): 'str
 /** Everything the worker reads from its environment (secrets stay inside `eas`, never logged). */
 export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const d = DEFAULT_CONFIG;
+  // Checked first and always computed (so every name it reads is known); a refusal only with NODE_ENV=production.
+  const problems = productionProblems(env);
+  if (isProduction(env) && problems.length) throw new ConfigError(productionRefusal(problems));
+  const payloadCodec = payloadCodecFromEnv(env);
+  const gstinIndex = gstinIndexFromEnv(env);
   return {
-    address: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    ...temporalConnectionFromEnv(env),
+    ...(payloadCodec && { payloadCodec }),
+    ...(gstinIndex !== plainGstinIndex && { gstinIndex }),
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT,
     dataDir: env.DATA_DIR ?? './data',
     eas: easConfigFromEnv(env),
@@ -160,8 +179,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
 /** The config without secrets, for a startup log line. */
 export function describeConfig(c: WorkerConfig): Record<string, unknown> {
   return {
-    address: c.address,
-    namespace: c.namespace,
+    ...describeConnection(c),
+    gstinIndex: c.gstinIndex ? 'hmac' : 'gstin',
+    payloadEncryption: c.payloadCodec ? `AES-256-GCM, key ${c.payloadCodec.encryptKeyId} (${c.payloadCodec.keyIds.length} held)` : 'off',
     taskQueue: c.taskQueue,
     dataDir: c.dataDir,
     easBaseUrl: c.eas.baseUrl,

@@ -9,6 +9,7 @@
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
+import { connectOptions } from '../temporal/connection';
 import { workflowSourceFromEnv } from './bundle';
 import { describeConfig, describeTelemetry, workerConfigFromEnv } from './config';
 import { prometheusTelemetry } from './metrics';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   const source = workflowSourceFromEnv();
   if (telemetry.metricsBind) Runtime.install({ telemetryOptions: prometheusTelemetry(telemetry.metricsBind) });
   const tracing = startTracing(telemetry.tracing);
-  const connection = await NativeConnection.connect({ address: config.address });
+  const connection = await NativeConnection.connect(connectOptions(config));
   // one token per EAS user and org in this process, logged out when the worker stops
   const accounts = workerAccounts(config);
   try {

@@ -33,13 +33,21 @@ export interface DownloadWorkerOptions {
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const accounts = opts.accounts ?? (opts.eas ? singleAccount(opts.eas) : workerAccounts(config));
-  const activities = createActivities({ accounts, store: opts.store ?? new FileStore(config.dataDir), config: config.download, notifyUrl: config.notifyUrl });
+  const activities = createActivities({
+    accounts,
+    store: opts.store ?? new FileStore(config.dataDir),
+    config: config.download,
+    notifyUrl: config.notifyUrl,
+    ...(config.gstinIndex && { gstinIndex: config.gstinIndex }),
+  });
   const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
   return Worker.create({
     connection: opts.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities,
+    // Payload encryption: the codec runs outside the workflow sandbox, so a prebuilt bundle needs nothing extra.
+    ...(config.payloadCodec && { dataConverter: { payloadCodecs: [config.payloadCodec] } }),
     // A prebuilt bundle carries its workflow interceptors (worker/bundle.ts); from source they are bundled here.
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     interceptors: {

@@ -6,7 +6,7 @@ import { istDate } from '../domain/periods';
 import { driveTask, newAsyncState } from './async-task';
 import { validated } from './failures';
 import { finish } from './finish';
-import { activityProxies, loadConfig } from './proxies';
+import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
 import type { AsyncResume, DownloadSummary } from './types';
@@ -16,7 +16,7 @@ import type { AsyncResume, DownloadSummary } from './types';
  * result ZIP into the store and record result.json and every file-N.json it holds.
  */
 export async function downloadEinvoices(raw: EinvoiceInput, resume?: AsyncResume): Promise<DownloadSummary> {
-  const cfg = await loadConfig();
+  const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateEinvoiceInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'einvoice', input.gstin, input.retPeriod, resume);
   const acts = activityProxies(cfg);

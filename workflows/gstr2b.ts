@@ -4,7 +4,7 @@ import { validateGstr2bInput, type Gstr2bInput } from '../domain/inputs';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { finish } from './finish';
-import { activityProxies, loadConfig } from './proxies';
+import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
 import type { DownloadSummary } from './types';
@@ -14,7 +14,7 @@ import type { DownloadSummary } from './types';
  * return — its summary with a file count, after which every file is fetched (bounded concurrency).
  */
 export async function downloadGstr2b(raw: Gstr2bInput): Promise<DownloadSummary> {
-  const cfg = await loadConfig();
+  const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateGstr2bInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'gstr2b', input.gstin, input.retPeriod);
   const acts = activityProxies(cfg);

@@ -7,7 +7,7 @@ import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { finish } from './finish';
 import { shouldContinueAsNew } from './polling';
-import { activityProxies, loadConfig } from './proxies';
+import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
 import type { AsyncResume, DownloadSummary } from './types';
@@ -18,7 +18,7 @@ import type { AsyncResume, DownloadSummary } from './types';
  * continues as new with its task id and page cursor.
  */
 export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): Promise<DownloadSummary> {
-  const cfg = await loadConfig();
+  const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateImsInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'ims', input.gstin, undefined, resume);
   const acts = activityProxies(cfg);

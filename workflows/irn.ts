@@ -6,7 +6,7 @@ import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { finish } from './finish';
 import { shouldContinueAsNew } from './polling';
-import { activityProxies, loadConfig } from './proxies';
+import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
 import type { DownloadSummary } from './types';
@@ -21,7 +21,7 @@ export interface IrnResume {
 
 /** IRN details for one or many IRNs (a synchronous route): one activity per IRN, bounded concurrency. */
 export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<DownloadSummary> {
-  const cfg = await loadConfig();
+  const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateIrnInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'irn', input.gstin, undefined, resume && { run: resume.run, nextPage: resume.next, pages: input.irns.length });
   const acts = activityProxies(cfg);

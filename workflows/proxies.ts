@@ -2,14 +2,25 @@
  * The activities as a workflow calls them: the worker's tunables (read once per run through a local activity,
  * recorded so replays agree) and the three activity profiles (short calls, pages, long ZIP transfers).
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DownloadConfig } from '../domain/config';
 
-/** The worker's tunables, read once per run through a local activity (recorded, so replays agree). */
-export async function loadConfig(): Promise<DownloadConfig> {
+/**
+ * The worker's tunables, read once per run through a local activity (recorded, so replays agree), with the value
+ * to index as GstGstin for `gstin` (`gstinIndex`, when the worker hashes GSTINs). The argument does not change the
+ * commands, but it is behind patched('gstin-index') all the same: runs from before it keep asking without the GSTIN.
+ */
+/** The GSTIN of a raw (not yet validated) input, when it is a string. */
+export function gstinOf(raw: unknown): string | undefined {
+  const g = raw && typeof raw === 'object' ? (raw as { gstin?: unknown }).gstin : undefined;
+  return typeof g === 'string' ? g : undefined;
+}
+
+export async function loadConfig(gstin?: string): Promise<DownloadConfig> {
   const { loadDownloadConfig } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
-  return loadDownloadConfig();
+  // runs from before the GSTIN index asked without the GSTIN (and indexed the GSTIN itself)
+  return patched('gstin-index') ? loadDownloadConfig(gstin) : loadDownloadConfig();
 }
 
 export function activityProxies(cfg: DownloadConfig) {

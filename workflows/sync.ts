@@ -163,7 +163,8 @@ async function runAll(specs: ChildSpec[], limit: number): Promise<SyncItem[]> {
  * failed) even when some downloads failed; fails only on bad input (non-retryable `InvalidInput`).
  */
 export async function syncReturnPeriod(raw: SyncInput): Promise<SyncResult> {
-  const cfg = await loadConfig();
+  const gstins = (raw as { gstins?: unknown } | undefined)?.gstins;
+  const cfg = await loadConfig(Array.isArray(gstins) && gstins.length === 1 && typeof gstins[0] === 'string' ? gstins[0] : undefined);
   const startedAt = new Date(Date.now()).toISOString();
   const plan = validated((o) => validateSyncInput(raw, o), cfg);
   const ref = plan.retPeriod ? undefined : referenceTime();
@@ -173,7 +174,7 @@ export async function syncReturnPeriod(raw: SyncInput): Promise<SyncResult> {
     { key: GstReturnPeriod, value: retPeriod },
     { key: GstDownloadKind, value: 'sync' },
   ];
-  if (plan.gstins.length === 1) attrs.push({ key: GstGstin, value: plan.gstins[0]! });
+  if (plan.gstins.length === 1) attrs.push({ key: GstGstin, value: cfg.gstinIndex ?? plan.gstins[0]! });
   upsertSearchAttributes(attrs);
 
   const items = await runAll(childSpecs(plan, retPeriod, Date.now()), plan.concurrency);

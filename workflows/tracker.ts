@@ -37,7 +37,7 @@ export class Tracker {
     };
     setHandler(progressQuery, () => this.progress);
     const pairs: SearchAttributePair[] = [
-      { key: GstGstin, value: gstin },
+      { key: GstGstin, value: cfg.gstinIndex ?? gstin },
       { key: GstDownloadKind, value: kind },
     ];
     if (retPeriod) pairs.push({ key: GstReturnPeriod, value: retPeriod });

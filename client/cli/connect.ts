@@ -1,9 +1,11 @@
 /**
  * The CLI's Temporal connection: --address / TEMPORAL_ADDRESS (default 127.0.0.1:7233), --namespace /
- * TEMPORAL_NAMESPACE (default "default"). A server that does not answer is one readable line, not a stack.
+ * TEMPORAL_NAMESPACE (default "default"), TLS / mTLS / API key and payload encryption from the same variables as
+ * the worker (client/connection.ts). A server that does not answer is one readable line, not a stack.
  */
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { connect as tcpConnect } from 'node:net';
+import { connectClient } from '../connection';
 import { ADDRESS_DEFAULT, str, type Parsed } from './args';
 import { CliError, oneLine } from './errors';
 
@@ -15,16 +17,16 @@ export interface Connected {
 
 export async function connect(p: Parsed, env: NodeJS.ProcessEnv = process.env): Promise<Connected> {
   const address = str(p, 'address') ?? env.TEMPORAL_ADDRESS ?? ADDRESS_DEFAULT;
-  const namespace = str(p, 'namespace') ?? env.TEMPORAL_NAMESPACE ?? 'default';
+  const namespace = str(p, 'namespace');
   const refused = await probe(address);
   if (refused) throw new CliError(`cannot reach Temporal at ${address} (${refused}); set TEMPORAL_ADDRESS or --address`);
-  let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: Number(env.TEMPORAL_CONNECT_TIMEOUT_MS ?? 5000) });
+    const c = await connectClient(env, { address, ...(namespace && { namespace }), connectTimeoutMs: Number(env.TEMPORAL_CONNECT_TIMEOUT_MS ?? 5000) });
+    return { client: c.client, address, close: c.close };
   } catch (e) {
+    if (e instanceof Error && /^(ConnectionConfigError|PayloadKeyError)$/.test(e.name)) throw new CliError(e.message);
     throw new CliError(`cannot reach Temporal at ${address} (${oneLine(e)}); set TEMPORAL_ADDRESS or --address`);
   }
-  return { client: new Client({ connection, namespace }), address, close: () => connection.close() };
 }
 
 const REASONS: Record<string, string> = {

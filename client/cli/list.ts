@@ -11,6 +11,7 @@ import { CONNECTION_FLAGS, bool, intFlag, parseArgs, positionals, str } from './
 import { connect } from './connect';
 import { table } from './format';
 import type { Io } from './io';
+import { gstinIndexFromEnv } from '../../temporal/search-index';
 
 const KINDS = ['einvoice', 'ims', 'gstr2b', 'irn'];
 const STAGES: Stage[] = ['SUBMITTED', 'POLLING', 'DOWNLOADING', 'AWAITING_OTP', 'DONE', 'FAILED'];
@@ -47,7 +48,7 @@ export interface ListFilter {
 /** The visibility query for a filter; values are checked first, and quoted. */
 export function listQuery(f: ListFilter): string {
   const parts: string[] = [];
-  if (f.gstin !== undefined) parts.push(`GstGstin = ${quote(validateGstin(f.gstin, 'gstin', 'off'))}`);
+  if (f.gstin !== undefined) parts.push(`GstGstin = ${quote(gstinIndexFromEnv()(validateGstin(f.gstin, 'gstin', 'off')))}`);
   if (f.period !== undefined) {
     if (!RETURN_PERIOD_FORMAT.test(f.period)) throw new InvalidInputError('period', `"${f.period}" is not a return period MMYYYY, e.g. 082023`);
     parts.push(`GstReturnPeriod = ${quote(f.period)}`);

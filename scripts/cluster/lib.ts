@@ -20,6 +20,7 @@ import { ensurePostgres, postgresReady, postmasterPid, stopPostgres, type StepRe
 import { ensureSchema } from './schema';
 import { serverPid, startTemporalServer, stopTemporalServer } from './server';
 import type { ClusterSettings } from './settings';
+import { clusterClientTls } from './tls';
 
 export { ensureClusterBinaries, goBinary, serverModuleDir } from './binaries';
 export { ensurePostgres, pgPaths, postgresBinDir, stopPostgres, type StepResult } from './postgres';
@@ -43,7 +44,7 @@ export async function ensureNamespace(
   timeoutMs = 60_000,
 ): Promise<{ namespace: StepResult; searchAttributesAdded: string[] }> {
   const deadline = Date.now() + timeoutMs;
-  const connection = await Connection.connect({ address: s.address, connectTimeout: 10_000 });
+  const connection = await Connection.connect({ address: s.address, connectTimeout: 10_000, ...(s.tls && { tls: clusterClientTls(s.tls) }) });
   try {
     let result: StepResult = 'already';
     // described → done; NOT_FOUND → registered (unless another process just did), then described again
@@ -134,7 +135,7 @@ export interface ClusterStatus {
 }
 
 export async function clusterStatus(s: ClusterSettings): Promise<ClusterStatus> {
-  const serverAnswering = await checkFrontend(s.address, s.namespace, 2_000).then(
+  const serverAnswering = await checkFrontend(s.address, s.namespace, 2_000, clusterClientTls(s.tls)).then(
     () => true,
     () => false,
   );

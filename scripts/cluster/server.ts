@@ -9,6 +9,7 @@ import { alive, envWithout, errorText, indent, spawnDetached, stopPid, waitFor, 
 import { checkFrontend } from '../temporal-frontend';
 import type { StepResult } from './postgres';
 import { serverConfigEnv, type ClusterSettings } from './settings';
+import { clusterClientTls } from './tls';
 
 /** The server's pid from its pid file, when that process is alive and is a temporal-server. */
 export function serverPid(s: ClusterSettings): number | undefined {
@@ -43,7 +44,7 @@ function logTail(s: ClusterSettings, lines = 25): string {
 
 /** Resolves once the frontend answers `describeNamespace(namespace)`; throws with the log's tail otherwise. */
 export async function waitForFrontend(s: ClusterSettings, namespace: string, timeoutMs: number, pid?: number): Promise<void> {
-  await waitFor(() => checkFrontend(s.address, namespace, 2_000).then(() => true), {
+  await waitFor(() => checkFrontend(s.address, namespace, 2_000, clusterClientTls(s.tls)).then(() => true), {
     timeoutMs,
     failIf: () => (pid !== undefined && !alive(pid) ? new Error(`temporal-server (pid ${pid}) exited${logTail(s)}`) : undefined),
     timeoutError: (last) => new Error(`Temporal at ${s.address} did not answer within ${timeoutMs / 1000} s (${errorText(last)})${logTail(s)}`),
@@ -62,7 +63,7 @@ export async function startTemporalServer(
     await waitForFrontend(s, 'temporal-system', timeoutMs, running);
     return { result: 'already', pid: running, readyMs: Date.now() - started };
   }
-  const someoneElse = await checkFrontend(s.address, 'temporal-system', 1_000).then(
+  const someoneElse = await checkFrontend(s.address, 'temporal-system', 1_000, clusterClientTls(s.tls)).then(
     () => true,
     () => false,
   );

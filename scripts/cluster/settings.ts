@@ -4,8 +4,9 @@
  * `.temporal/`. A `CLUSTER_*` variable in the environment overrides the `.env` line of the same name.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { findRepoRoot } from '../repo';
+import { clusterTlsEnv, clusterTlsFrom, type ClusterTls } from './tls';
 
 /** `.env`-style KEY=VALUE lines: `#` comments and blank lines skipped, surrounding quotes removed. */
 export function parseEnvFile(text: string): Record<string, string> {
@@ -68,6 +69,8 @@ export interface ClusterSettings {
   pg: { port: number; user: string; password: string; databases: { default: string; visibility: string } };
   /** `info` etc.; the server's log level (CLUSTER_LOG_LEVEL, default warn). */
   logLevel: string;
+  /** TLS (mTLS) on the frontend, when CLUSTER_TLS_CERT is set (scripts/cluster/tls.ts). */
+  tls?: ClusterTls;
   paths: {
     /** `.temporal/cluster`: everything the cluster writes. */
     dir: string;
@@ -106,7 +109,9 @@ export function loadClusterSettings(env: NodeJS.ProcessEnv = process.env, root: 
   for (const [k, v] of Object.entries(env)) if (k.startsWith('CLUSTER_') && v) values[k] = v;
   const version = need(values, 'TEMPORAL_VERSION');
   const frontend = int('CLUSTER_PORT', values.CLUSTER_PORT);
-  const dir = join(root, '.temporal', 'cluster');
+  // CLUSTER_DIR: a second cluster beside the first (its own PostgreSQL data, pid and log files)
+  const dir = values.CLUSTER_DIR ? resolve(root, values.CLUSTER_DIR) : join(root, '.temporal', 'cluster');
+  const tls = clusterTlsFrom(values);
   const bin = join(root, '.temporal', 'bin');
   return {
     root,
@@ -122,6 +127,7 @@ export function loadClusterSettings(env: NodeJS.ProcessEnv = process.env, root: 
       databases: { default: 'temporal', visibility: 'temporal_visibility' },
     },
     logLevel: values.CLUSTER_LOG_LEVEL || 'warn',
+    ...(tls && { tls }),
     paths: {
       dir,
       pgData: join(dir, 'pg'),
@@ -157,5 +163,6 @@ export function serverConfigEnv(s: ClusterSettings): Record<string, string> {
     CLUSTER_WORKER_PORT: String(p.worker),
     CLUSTER_WORKER_MEMBERSHIP_PORT: String(p.workerMembership),
     CLUSTER_DYNAMIC_CONFIG: s.paths.dynamicConfig,
+    ...clusterTlsEnv(s.tls),
   };
 }

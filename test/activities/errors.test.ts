@@ -1,6 +1,6 @@
 /** EasError → ApplicationFailure mapping through real HTTP: the types and retry flags the workflows branch on. */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import type { DownloadLocation } from '../../store/store';
 import { failure, listFolder, run, setup, type Env, mockEnv } from './helpers';
 

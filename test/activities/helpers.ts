@@ -10,6 +10,7 @@ import { errorMap } from '../../activities/error-map';
 import { singleAccount } from '../../eas/accounts';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
+import { sandboxEasEnv } from '../../sandbox/user';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox/server';
 import type { TruthFile } from '../../sandbox/types';
@@ -30,7 +31,7 @@ export interface Env {
 export async function setup(opts: Partial<SandboxOptions> = {}): Promise<Env> {
   const sandbox = await startSandbox({ port: 0, sessions: 'all', taskSeconds: 0, ...opts });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gst-acts-'));
-  const eas = new EasClient({ ...easConfigFromEnv({}), baseUrl: sandbox.url, authUrl: sandbox.url, timeoutMs: 5000 });
+  const eas = new EasClient({ ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 5000 });
   const store = new FileStore(dataDir);
   return {
     sandbox,

@@ -20,6 +20,7 @@ import { waitFor } from '../../scripts/supervise';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import type { TruthKind } from '../../sandbox/truth';
+import { sandboxEasEnv } from '../../sandbox/user';
 import { FileStore } from '../../store/file-store';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import type { DownloadSummary } from '../../workflows/types';
@@ -121,8 +122,7 @@ function workerEnv(sandboxUrl: string, taskQueue: string, dataDir: string): Node
     TEMPORAL_NAMESPACE: s.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATA_DIR: dataDir,
-    EAS_BASE_URL: sandboxUrl,
-    EAS_AUTH_URL: sandboxUrl,
+    ...sandboxEasEnv(sandboxUrl),
     EAS_TIMEOUT_MS: '5000',
     GSTIN_CHECKSUM: 'off',
     GST_POLL_INITIAL_MS: '300',

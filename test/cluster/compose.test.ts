@@ -12,9 +12,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSchema, NAMESPACE_RETENTION_SECONDS } from '../../scripts/cluster/lib';
-import { loadClusterSettings, readDotEnv } from '../../scripts/cluster/settings';
+import { loadClusterSettings, parseEnvFile, readDotEnv } from '../../scripts/cluster/settings';
 import { findRepoRoot, findTemporalBinary, searchAttributeCreateCommand, temporalVersion, whichOnPath } from '../../scripts/temporal-server';
 import { workflowSourceFromEnv } from '../../worker/bundle';
+import { sandboxEasEnv } from '../../sandbox/user';
 import { workerConfigFromEnv } from '../../worker/config';
 import { TASK_QUEUE_DEFAULT } from '../../domain/config';
 import { cliTypeName, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
@@ -156,8 +157,8 @@ function runWithFakes(script: string, fakes: Record<string, string>, env: Record
   }
 }
 
-const EXPECTED_SERVICES = ['postgresql', 'sandbox', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker'];
-const SECRETS = ['EAS_EMAIL', 'EAS_PASSWORD', 'GSTN_USERNAME', 'EAS_AUTH_URL'];
+const EXPECTED_SERVICES = ['codec-server', 'postgresql', 'sandbox', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker'];
+const SECRETS = ['EAS_BASE_URL', 'EAS_AUTH_URL', 'EAS_EMAIL', 'EAS_PASSWORD', 'GSTN_USERNAME', 'GST_CREDENTIALS_FILE', 'GST_PAYLOAD_KEYS', 'GST_GSTIN_INDEX_KEY', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_KEY_DATA'];
 const SA_LIST = SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliTypeName(k.type)}`).join(',');
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +194,7 @@ if (!tool) {
     test('`docker-compose config` accepts the file with the repo .env, and it has the expected services', () => {
       expect(Object.keys(svc).sort()).toEqual(EXPECTED_SERVICES);
       expect(svc.sandbox.profiles).toEqual(['sandbox']);
+      expect(svc['codec-server'].profiles).toEqual(['codec']);
       expect(Object.keys(resolved.volumes ?? {}).sort()).toEqual(['postgres-data', 'worker-data']);
     });
 
@@ -318,8 +320,8 @@ if (!tool) {
       const env = envOf(svc.worker);
       const read = envNamesRead((e) => workerConfigFromEnv(e));
       const given = Object.keys(env);
-      // SANDBOX_PORT only shapes the default EAS URL for the sandbox on the same machine; compose sets EAS_BASE_URL.
-      const missing = [...read].filter((n) => !given.includes(n) && n !== 'SANDBOX_PORT');
+      // SANDBOX_PORT only shapes the default EAS URL outside production; NODE_ENV=production comes from the Dockerfile.
+      const missing = [...read].filter((n) => !given.includes(n) && n !== 'SANDBOX_PORT' && n !== 'NODE_ENV');
       const unknown = given.filter((n) => !read.has(n));
       if (missing.length) {
         throw new Error(
@@ -336,8 +338,11 @@ if (!tool) {
         TEMPORAL_NAMESPACE: CLUSTER.namespace,
         TEMPORAL_TASK_QUEUE: TASK_QUEUE_DEFAULT,
         DATA_DIR: '/data',
-        EAS_BASE_URL: 'http://sandbox:4010',
       });
+      // no sandbox default for the gateway: with nothing from the shell the production worker refuses, naming it all
+      expect(() => workerConfigFromEnv({ ...(env as NodeJS.ProcessEnv), NODE_ENV: 'production' })).toThrow(
+        /refusing to start with NODE_ENV=production: the EAS gateway is not set: EAS_BASE_URL, EAS_AUTH_URL; no credentials source/,
+      );
       expect(DOTENV.WORKER_TASK_QUEUE).toBe(TASK_QUEUE_DEFAULT);
       expect(volumesOf(svc.worker)).toEqual([{ source: 'worker-data', target: '/data' }]);
       expect(svc.worker.build?.context ?? svc.worker.build).toBe(ROOT);
@@ -354,10 +359,30 @@ if (!tool) {
       expect(withShell).toMatchObject({ ...shell, EAS_BASE_URL: 'https://eas.example.test' });
     });
 
-    test('the sandbox service runs the same image, reachable at the worker’s default EAS_BASE_URL', () => {
+    test('the sandbox service runs the same image; sandbox/compose-tryout.env points the worker at it with the sandbox user', () => {
       expect(svc.sandbox.image).toBe(svc.worker.image);
       expect(svc.sandbox.command).toEqual(['node', 'dist/sandbox/main.js']);
       expect(envOf(svc.sandbox)).toEqual({ SANDBOX_HOST: '0.0.0.0', SANDBOX_PORT: '4010', SANDBOX_SESSIONS: 'all' });
+      const tryout = parseEnvFile(readFileSync(join(ROOT, 'sandbox', 'compose-tryout.env'), 'utf8'));
+      expect(tryout).toEqual({ ...sandboxEasEnv(`http://sandbox:${envOf(svc.sandbox).SANDBOX_PORT}`), GSTIN_CHECKSUM: 'off' });
+      const resolvedEnv = envOf(composeConfig(tool, tryout).config.services.worker);
+      const worker = Object.fromEntries(Object.entries(resolvedEnv).filter(([, v]) => v !== null)) as NodeJS.ProcessEnv;
+      expect(worker).toMatchObject(tryout);
+      expect(workerConfigFromEnv({ ...worker, NODE_ENV: 'production' }).eas.baseUrl).toBe('http://sandbox:4010');
+    });
+
+    test('the codec server (profile codec) runs the same image with the worker’s keys from the shell, for the UI’s origin', () => {
+      const codec = svc['codec-server'];
+      expect(codec.image).toBe(svc.worker.image);
+      expect(codec.command).toEqual(['node', 'dist/temporal/codec-main.js']);
+      expect(envOf(codec)).toEqual({
+        CODEC_HOST: '0.0.0.0',
+        CODEC_PORT: '8888',
+        CODEC_CORS_ORIGINS: `http://127.0.0.1:${DOTENV.CLUSTER_UI_PORT},http://localhost:${DOTENV.CLUSTER_UI_PORT}`,
+        GST_PAYLOAD_KEYS: null,
+        CODEC_TOKEN: null,
+      });
+      expect(portsOf(codec)).toEqual([`127.0.0.1:${DOTENV.CODEC_PORT}:8888`]);
     });
   });
 }

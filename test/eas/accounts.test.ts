@@ -5,7 +5,8 @@
 import { EasAccounts } from '../../eas/accounts';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv, type EasConfig } from '../../eas/config';
-import { SANDBOX_USER, TOKEN_RULES } from '../../eas/contract';
+import { TOKEN_RULES } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import type { CredentialsProvider, GstinCredentials } from '../../eas/credentials';
 import { UnknownGstinError } from '../../eas/credentials';
 import { EasError } from '../../eas/errors';

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv, type EasConfig } from '../../eas/config';
-import { GSTN_ERRORS, ROUTES, SANDBOX_USER, type RouteName } from '../../eas/contract';
+import { GSTN_ERRORS, ROUTES, type RouteName } from '../../eas/contract';
+import { SANDBOX_USER, sandboxEasEnv } from '../../sandbox/user';
 import { EasError } from '../../eas/errors';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
@@ -44,7 +45,7 @@ afterAll(async () => {
 afterEach(() => admin.reset());
 
 function config(over: Partial<EasConfig> = {}): EasConfig {
-  return { ...easConfigFromEnv({}), baseUrl: sandbox.url, authUrl: sandbox.url, timeoutMs: 5000, ...over };
+  return { ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 5000, ...over };
 }
 
 /** A client whose clock follows the sandbox clock. */

@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { EasAccounts } from '../../eas/accounts';
 import { easConfigFromEnv } from '../../eas/config';
 import type { CredentialsProvider } from '../../eas/credentials';
+import { sandboxEasEnv } from '../../sandbox/user';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type SandboxOptions } from '../../sandbox/server';
 import type { TruthKind } from '../../sandbox/truth';
@@ -131,7 +132,7 @@ export class Harness {
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: this.taskQueue,
       dataDir: this.dataDir,
-      eas: { ...easConfigFromEnv({}), baseUrl: this.sandbox.url, authUrl: this.sandbox.url, timeoutMs: 5000 },
+      eas: { ...easConfigFromEnv(sandboxEasEnv(this.sandbox.url)), timeoutMs: 5000 },
       download: { ...this.download, ...download },
       maxConcurrentActivities: 16,
       maxCachedWorkflows: 50,
@@ -146,7 +147,9 @@ export class Harness {
    * A new worker process-equivalent: its own EAS accounts (own tokens, logged out when it stops), same task queue
    * and store.
    */
-  async startWorker(download: Partial<DownloadConfig> = {}, opts: { store?: Store; worker?: Partial<WorkerConfig> } & WorkerOverrides = {}): Promise<RunningWorker> {
+  async startWorker(
+    download: Partial<DownloadConfig> = {}, opts: { store?: Store; worker?: Partial<WorkerConfig>; workflowBundle?: { code: string } } & WorkerOverrides = {},
+  ): Promise<RunningWorker> {
     const config = {
       ...this.workerConfig(download),
       ...opts.worker,
@@ -157,7 +160,7 @@ export class Harness {
     };
     const accounts = workerAccounts(config);
     this.lastAccounts = accounts;
-    const worker = await createDownloadWorker({ connection: this.native, config, workflowBundle: await workflowBundle(), accounts, store: opts.store });
+    const worker = await createDownloadWorker({ connection: this.native, config, workflowBundle: opts.workflowBundle ?? (await workflowBundle()), accounts, store: opts.store });
     const done = worker.run();
     const running: RunningWorker = {
       worker,
@@ -211,8 +214,7 @@ export class Harness {
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       GSTIN_CHECKSUM: 'off',
       DATA_DIR: this.dataDir,
-      EAS_BASE_URL: this.sandbox.url,
-      EAS_AUTH_URL: this.sandbox.url,
+      ...sandboxEasEnv(this.sandbox.url),
     };
   }
 

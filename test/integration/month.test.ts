@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { pendingSessions, verifyOtpAndResume } from '../../client/session';
 import { EasAccounts } from '../../eas/accounts';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { FileCredentials } from '../../eas/credentials';
 import { sessionWorkflowId } from '../../domain/session';
 import { DEFAULT_SIZES } from '../../sandbox/types';

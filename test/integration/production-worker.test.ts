@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER, sandboxEasEnv } from '../../sandbox/user';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { freePort } from '../../scripts/temporal-server';
@@ -149,7 +149,7 @@ function childEnv(extra: Record<string, string> = {}): Record<string, string> {
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATA_DIR: dataDir,
-    EAS_BASE_URL: sandbox.url,
+    ...sandboxEasEnv(sandbox.url),
     GSTIN_CHECKSUM: 'off',
     GST_POLL_INITIAL_MS: '200',
     GST_POLL_MAX_MS: '1000',

@@ -13,11 +13,13 @@ import * as path from 'node:path';
 import { sessionOf, verifyOtpAndResume } from '../../client/session';
 import { sessionWorkflowId } from '../../domain/session';
 import { EasClient } from '../../eas/client';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { workflowIds } from '../../domain/ids';
 import type { EinvoiceInput } from '../../domain/inputs';
 import { ensureTemporalBinary } from '../../scripts/temporal-server';
 import { progressQuery } from '../../workflows/messages';
 import type { SyncResult } from '../../workflows/sync';
+import { hmacGstinIndex } from '../../temporal/search-index';
 import { Harness, waitFor } from './harness';
 
 const record = process.env.RECORD_HISTORIES === '1' ? test : test.skip;
@@ -121,4 +123,13 @@ record('record a sync of 2 GSTINs × (gstr2b, einvoice): children done, already 
   const failed = result.items.filter((i) => i.status === 'failed');
   expect(failed.map((i) => i.errorType)).toEqual(['EasNotReady', 'EasNotReady']);
   await save('sync-2-gstins', sync.workflowId);
+});
+
+// RECORD_HISTORIES=1 npx jest record-histories -t gstin-index  (records only this one)
+record('record a GSTR-2B download on a worker that indexes a keyed hash of the GSTIN (patch gstin-index)', async () => {
+  await h.stopWorkers();
+  await h.startWorker({ continueAsNewEvents: 120 }, { worker: { gstinIndex: hmacGstinIndex(Buffer.alloc(32, 1)) } });
+  const g2b = await h.start('downloadGstr2b', { gstin: '27AAACR5055K1Z7', retPeriod: '102025' }, 'replay-gstr2b-gstin-index');
+  await g2b.result();
+  await save('gstr2b-gstin-index', g2b.workflowId);
 });

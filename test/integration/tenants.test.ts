@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { sessionOf, verifyOtpAndResume } from '../../client/session';
 import { EasAccounts } from '../../eas/accounts';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { FileCredentials } from '../../eas/credentials';
 import type { DownloadSummary } from '../../workflows/types';
 import { Harness, waitFor } from './harness';

@@ -1,5 +1,6 @@
 /** theodore login/refresh/logout and the EAS header checks, over HTTP. */
-import { ERRORS, HEADERS, ROUTES, SANDBOX_USER, TOKEN_RULES } from '../../eas/contract';
+import { ERRORS, HEADERS, ROUTES, TOKEN_RULES } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { call, eas, login, start, type Harness } from './helpers';
 
 let h: Harness;

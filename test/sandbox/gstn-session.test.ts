@@ -1,5 +1,6 @@
 /** GSTN session routes (v1.0 and v3.0 forms) and the session check on GSTN data calls. */
-import { GSTN_ERRORS, HEADERS, ROUTES, SANDBOX_USER } from '../../eas/contract';
+import { GSTN_ERRORS, HEADERS, ROUTES } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { eas, GSTIN_A, GSTIN_B, login, start, type Harness } from './helpers';
 
 let h: Harness;

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import yauzl from 'yauzl';
-import { HEADERS, ROUTES, SANDBOX_USER, GSP_CODE } from '../../eas/contract';
+import { HEADERS, ROUTES, GSP_CODE } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox/server';
 

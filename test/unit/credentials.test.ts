@@ -2,7 +2,7 @@
 import { chmodSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER, sandboxEasEnv } from '../../sandbox/user';
 import { CredentialsConfigError, EnvCredentials, FileCredentials, UnknownGstinError, credentialsFromEnv } from '../../eas/credentials';
 
 const A = '27AAPFU0939F1ZV';
@@ -95,10 +95,20 @@ describe('environment (one tenant)', () => {
     expect(p.source).toEqual({ kind: 'env', detail: 'EAS_EMAIL me@x.in, 1 GSTIN(s) in GSTN_USERNAMES' });
   });
 
-  it('nothing set: the sandbox test user (npm start needs no setup), reported as sandbox-defaults', async () => {
+  it('nothing set: no default credentials (the sandbox user lives in sandbox/), every GSTIN is an UnknownGstinError', async () => {
     const p = credentialsFromEnv({});
-    expect(p.source.kind).toBe('sandbox-defaults');
+    expect(p.source).toEqual({ kind: 'none', detail: expect.stringContaining('no credentials: set GST_CREDENTIALS_FILE, or EAS_EMAIL + EAS_PASSWORD') });
+    await expect(p.forGstin(A)).rejects.toBeInstanceOf(UnknownGstinError);
+  });
+
+  it('the sandbox user is passed like any tenant (sandboxEasEnv), never defaulted', async () => {
+    const p = credentialsFromEnv(sandboxEasEnv('http://127.0.0.1:1'));
     expect(await p.forGstin(A)).toEqual({ tenant: 'default', gstnUsername: SANDBOX_USER.gstnUsername, eas: { email: SANDBOX_USER.email, password: SANDBOX_USER.password } });
+  });
+
+  it('EAS_EMAIL without GSTN_USERNAME serves only the GSTINs in GSTN_USERNAMES', async () => {
+    const p = credentialsFromEnv({ EAS_EMAIL: 'me@x.in', EAS_PASSWORD: 'pw' });
+    await expect(p.forGstin(A)).rejects.toThrow(/no credentials for GSTIN .*GSTN_USERNAMES/);
   });
 
   it('EAS_EMAIL without EAS_PASSWORD, or a malformed GSTN_USERNAMES, is refused', () => {

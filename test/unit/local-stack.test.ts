@@ -41,3 +41,12 @@ test("the stack's settings fill what the environment leaves unset; the environme
   expect(env.EAS_AUTH_URL).toBeUndefined(); // a real gateway's auth URL is never pointed at the sandbox
   expect(withStackDefaults({ A: '1' }, undefined)).toEqual({ A: '1' });
 });
+
+test('with the sandbox, npm start publishes its test user for the CLI; a real gateway in the environment gets none of it', () => {
+  const user = { email: 'sandbox@x.dev', password: 'sandbox-pw', gstnUsername: 'sandbox.u' };
+  expect(withStackDefaults({}, stack({ sandboxUser: user }))).toMatchObject({
+    EAS_BASE_URL: 'http://127.0.0.1:4010', EAS_EMAIL: 'sandbox@x.dev', EAS_PASSWORD: 'sandbox-pw', GSTN_USERNAME: 'sandbox.u',
+  });
+  const real = withStackDefaults({ EAS_BASE_URL: 'https://eas.example' }, stack({ sandboxUser: user }));
+  expect([real.EAS_EMAIL, real.EAS_PASSWORD, real.GSTN_USERNAME]).toEqual([undefined, undefined, undefined]);
+});

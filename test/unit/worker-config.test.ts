@@ -51,7 +51,7 @@ describe('workerConfigFromEnv: worker tuning', () => {
     expect(c.download.session).toEqual({ refreshEveryMs: 3_600_000, keepAliveMs: 12 * 3_600_000 });
     expect(JSON.stringify(describeConfig(c))).not.toMatch(/pw-secret|acme\.user/);
     expect(describeConfig(c)).toMatchObject({ credentials: 'env: EAS_EMAIL ops@acme.in, 0 GSTIN(s) in GSTN_USERNAMES', notify: 'https://hooks.example/otp' });
-    expect(workerConfigFromEnv({}).credentials?.source.kind).toBe('sandbox-defaults');
+    expect(workerConfigFromEnv({}).credentials?.source.kind).toBe('none');
     expect(() => workerConfigFromEnv({ GST_CREDENTIALS_FILE: '/nonexistent/creds.json' })).toThrow(new ConfigError('GST_CREDENTIALS_FILE /nonexistent/creds.json cannot be read: ENOENT'));
     expect(() => workerConfigFromEnv({ GST_NOTIFY_URL: 'ftp://x' })).toThrow(/GST_NOTIFY_URL must be an http\(s\) URL/);
     expect(() => workerConfigFromEnv({ GST_SESSION_REFRESH_MS: '0' })).toThrow(/GST_SESSION_REFRESH_MS must be at least 60000/);

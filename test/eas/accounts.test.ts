@@ -6,7 +6,7 @@ import { EasAccounts } from '../../eas/accounts';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv, type EasConfig } from '../../eas/config';
 import { TOKEN_RULES } from '../../eas/contract';
-import { SANDBOX_USER } from '../../sandbox/user';
+import { SANDBOX_USER, sandboxEasEnv } from '../../sandbox/user';
 import type { CredentialsProvider, GstinCredentials } from '../../eas/credentials';
 import { UnknownGstinError } from '../../eas/credentials';
 import { EasError } from '../../eas/errors';
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-const base = (): EasConfig => ({ ...easConfigFromEnv({}), baseUrl: sandbox.url, authUrl: sandbox.url, timeoutMs: 5000 });
+const base = (): EasConfig => ({ ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 5000 });
 
 const table: Record<string, GstinCredentials> = {
   [A]: { tenant: 'main', gstnUsername: 'main.mh', eas: { email: SANDBOX_USER.email, password: SANDBOX_USER.password, orgId: SANDBOX_USER.orgId } },

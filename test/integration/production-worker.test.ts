@@ -227,7 +227,7 @@ test('downloads run to completion: IMS pages (one retried), an e-invoice ZIP, a 
   const c = await start('downloadGstr2b', gstr2b, `prod-gstr2b-${run}`);
   await waitFor(async () => (await c.query(progressQuery)).stage === 'AWAITING_OTP', 'the GSTR-2B download waiting for an OTP', 60_000);
   // the taxpayer's OTP, verified outside Temporal against the session workflow's request
-  const eas = new EasClient({ ...easConfigFromEnv({}), baseUrl: sandbox.url, authUrl: sandbox.url });
+  const eas = new EasClient(easConfigFromEnv(sandboxEasEnv(sandbox.url)));
   const verified = await waitFor(
     async () => verifyOtpAndResume(client, eas, otpGstin, (await admin.phone(otpGstin)).otp).catch(() => undefined),
     'the OTP verified against the session workflow',

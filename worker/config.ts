@@ -152,6 +152,12 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       otp: otpConfig(env, d.otp),
       // the GSTN session workflow: refresh ahead of expiry while needed, end when idle this long
       session: sessionConfig(env, d.session ?? DEFAULT_SESSION_CONFIG),
+      // GSTN's "not generated yet": ask again every GST_NOT_GENERATED_RETRY_MS, at most GST_NOT_GENERATED_MAX_ASKS times.
+      notGenerated: {
+        retryMs: Math.max(1000, num(env, 'GST_NOT_GENERATED_RETRY_MS', d.notGenerated!.retryMs)),
+        maxAsks: Math.max(1, num(env, 'GST_NOT_GENERATED_MAX_ASKS', d.notGenerated!.maxAsks)),
+        maxQueuedWaits: Math.max(1, num(env, 'GST_QUEUED_MAX_WAITS', d.notGenerated!.maxQueuedWaits)),
+      },
       gstinChecksum: gstinChecksumFromEnv(env),
       // How soon an activity on a dead worker is retried elsewhere (its start-to-close or heartbeat timeout).
       activity: {

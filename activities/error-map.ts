@@ -3,6 +3,8 @@
  * `cast_known_errors` interceptor): activity bodies just throw.
  *   - an ApplicationFailure (thrown on purpose, e.g. `corrupt()`) passes unchanged;
  *   - an EAS error gets its failure type and retry behaviour from the contract's one table (ERROR_KINDS);
+ *   - no credentials for the GSTIN → `NoCredentials` (names the GSTIN), never retried; a failed OTP notification →
+ *     `NotifyFailed`, retried;
  *   - the store's disk full (ENOSPC, EDQUOT) → `StoreFull`, retried slowly, logged as a warning;
  *   - the store refusing access (EACCES, EPERM, EROFS) → `StoreDenied`, never retried;
  *   - anything else (a bug: TypeError, …) → `Internal`: retried a few times, then final, logged with its stack;
@@ -14,7 +16,9 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { FailureType } from '../domain/failures';
 import { ERROR_KINDS } from '../eas/contract';
+import { UnknownGstinError } from '../eas/credentials';
 import { isEasError } from '../eas/errors';
+import { NotifyError } from './session';
 
 /** An unexpected error is tried this many times in all before it is final. */
 export const INTERNAL_MAX_ATTEMPTS = 3;
@@ -49,6 +53,8 @@ export function toFailure(e: unknown, attempt = 1, storeFullRetryMs = STORE_FULL
     const nextRetryDelayMs = e.kind === 'rate-limited' && e.retryAfterMs !== undefined ? e.retryAfterMs : spec.minRetryDelayMs;
     return failure(spec.failure, spec.hint ? `${spec.hint} (${e.message})` : e.message, { retry: spec.retryable, details, nextRetryDelayMs });
   }
+  if (e instanceof UnknownGstinError) return failure('NoCredentials', e.message, { retry: false, details: [{ gstin: e.gstin }] });
+  if (e instanceof NotifyError) return failure('NotifyFailed', e.message, { retry: true });
   const code = systemCode(e);
   const message = e instanceof Error ? e.message : String(e);
   if (code && DISK_FULL.has(code)) {

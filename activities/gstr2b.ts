@@ -38,14 +38,15 @@ export function generationId(gendt: string | undefined, chksum: string): string 
   return `g${day}-${chksum.replace(/[^A-Za-z0-9]/g, '').slice(0, 12).toLowerCase()}`;
 }
 
-export function gstr2bActivities(eas: EasClient, store: Store) {
+/** `easFor`: the EAS client of a GSTIN's tenant. */
+export function gstr2bActivities(easFor: (gstin: string) => Promise<EasClient>, store: Store) {
   return {
     /**
      * The first GSTR-2B answer of a generation-aware download: queued, an unchanged generation (nothing written),
      * or the whole return / its summary with the file count, stored in the generation's folder.
      */
     async fetchGstr2bGeneration(input: Gstr2bInput, loc: DownloadLocation): Promise<Gstr2bGenerationFirst> {
-      const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
+      const { body, data } = await (await easFor(input.gstin)).gstr2b(input.gstin, input.retPeriod);
       const meaning = gstnBodyMeaning(data);
       if (meaning.kind === 'queued') return { queued: { token: meaning.token, estMinutes: meaning.estMinutes }, fileCount: 0 };
       const chksum = typeof data.chksum === 'string' && data.chksum ? data.chksum : createHash('sha256').update(body).digest('hex');

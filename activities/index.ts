@@ -4,6 +4,7 @@
  */
 import { heartbeat, log } from '@temporalio/activity';
 import { readFile, rm } from 'node:fs/promises';
+import type { AccountResolver } from '../eas/accounts';
 import type { EasClient } from '../eas/client';
 import { EINVOICE_ZIP, gstnCodeKind, outcomeOfKind, type ResultEntry } from '../eas/contract';
 import type { GstnAnswerOutcome } from '../domain/outcomes';
@@ -14,14 +15,18 @@ import type { DownloadConfig } from '../domain/config';
 import { corrupt, taskFailed } from './errors';
 import { countRecordsInFile } from './json-count';
 import { gstr2bSections, imsPageRecords, sumCounts } from './records';
+import { createSessionActivities } from './session';
 import { ZipCorruptError, ZipReader } from './zip-reader';
 import { finishActivities, irnName, pageName } from './finish';
 import { gstr2bActivities } from './gstr2b';
 
 export interface ActivityDeps {
-  eas: EasClient;
+  /** The EAS client (tenant) of each GSTIN. */
+  accounts: AccountResolver;
   store: Store;
   config: DownloadConfig;
+  /** GST_NOTIFY_URL: where OTP-needed events are POSTed. */
+  notifyUrl?: string;
   /** The value indexed as GstGstin for a GSTIN (a keyed hash when configured); absent = the GSTIN. */
   gstinIndex?: (gstin: string) => string;
 }
@@ -44,54 +49,32 @@ export interface Gstr2bFirst {
 export { pageName, irnName, type FinishInput, type FinishResult } from './finish';
 export type { Gstr2bGenerationFirst } from './gstr2b';
 
-export function createActivities({ eas, store, config, gstinIndex }: ActivityDeps) {
+export function createActivities({ accounts, store, config, notifyUrl, gstinIndex }: ActivityDeps) {
+  /**
+   * The client of the GSTIN's tenant. Task calls scheduled before they carried the GSTIN (downloads started by an
+   * older worker) use the default account.
+   */
+  const easFor = async (gstin: string | undefined): Promise<EasClient> => (gstin ? (await accounts.forGstin(gstin)).client : accounts.fallback());
   return {
+    ...createSessionActivities({ accounts, notifyUrl }),
+
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
     async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {
       const indexed = typeof gstin === 'string' && gstin && gstinIndex ? gstinIndex(gstin.trim()) : undefined;
       return indexed !== undefined && indexed !== gstin ? { ...config, gstinIndex: indexed } : config;
     },
 
-    async refreshGstnSession(gstin: string): Promise<void> {
-      await eas.refreshSession(gstin);
-      log.info('GSTN session refreshed', { gstin });
-    },
-
-    /** Asks GSTN to send the taxpayer an OTP; returns the request id (not a secret). */
-    async requestGstnOtp(gstin: string): Promise<string> {
-      const id = await eas.requestOtp(gstin);
-      log.info('GSTN OTP requested', { gstin, otpRequestId: id });
-      return id;
-    },
-
-    /** Verifies an OTP (the `provideOtp` update path). A wrong OTP fails, non-retryable (InvalidOtp). */
-    async verifyGstnOtp(gstin: string, otpRequestId: string, otp: string): Promise<void> {
-      await eas.verifyOtp(gstin, otpRequestId, otp);
-      log.info('GSTN OTP verified; session restored', { gstin, otpRequestId });
-    },
-
-    /** The cheap check while waiting for an OTP: is there a live (refreshable) session again? */
-    async checkGstnSession(gstin: string): Promise<boolean> {
-      try {
-        await eas.refreshSession(gstin);
-        return true;
-      } catch (e) {
-        if (isEasError(e) && (e.kind === 'gstn-session' || e.kind === 'gstn-session-expired')) return false;
-        throw e;
-      }
-    },
-
     async submitEinvoice(input: EinvoiceInput): Promise<string> {
-      return eas.submitEinvoiceDownload(input);
+      return (await easFor(input.gstin)).submitEinvoiceDownload(input);
     },
 
     async submitIms(gstin: string, section: string, status?: string): Promise<string> {
-      return eas.submitImsDownload(gstin, section, status);
+      return (await easFor(gstin)).submitImsDownload(gstin, section, status);
     },
 
     /** A task's status; a task that failed with GSTN's answer (no-data, …) says which, with the GSTN code. */
-    async checkTask(taskId: string): Promise<{ status: string; error?: string; outcome?: GstnAnswerOutcome; gstnCode?: string }> {
-      const s = await eas.taskStatus(taskId);
+    async checkTask(taskId: string, gstin?: string): Promise<{ status: string; error?: string; outcome?: GstnAnswerOutcome; gstnCode?: string }> {
+      const s = await (await easFor(gstin)).taskStatus(taskId);
       if (!s.error) return { status: s.status };
       const out: { status: string; error: string; outcome?: GstnAnswerOutcome; gstnCode?: string } = {
         status: s.status,
@@ -107,12 +90,12 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       return out;
     },
 
-    async countPages(taskId: string): Promise<number> {
-      return eas.taskPages(taskId);
+    async countPages(taskId: string, gstin?: string): Promise<number> {
+      return (await easFor(gstin)).taskPages(taskId);
     },
 
     async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<StoredFile> {
-      const { body, data } = await eas.taskPage(taskId, page);
+      const { body, data } = await (await easFor(loc.gstin)).taskPage(taskId, page);
       return store.writeFile(loc, pageName(page), body, imsPageRecords(data));
     },
 
@@ -121,7 +104,7 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       const zipTmp = await store.tempPath(loc, 'einvoice.zip');
       let zip: ZipReader | undefined;
       try {
-        await eas.downloadTaskZip(taskId, zipTmp);
+        await (await easFor(loc.gstin)).downloadTaskZip(taskId, zipTmp);
         heartbeat('downloaded');
         zip = await ZipReader.open(zipTmp);
         const resultBuf = await extractSmall(zip, store, loc, EINVOICE_ZIP.resultFile);
@@ -167,7 +150,7 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
 
     /** The first GSTR-2B answer: the whole return, or its summary with the file count. */
     async fetchGstr2b(input: Gstr2bInput, loc: DownloadLocation): Promise<Gstr2bFirst> {
-      const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
+      const { body, data } = await (await easFor(input.gstin)).gstr2b(input.gstin, input.retPeriod);
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
       const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : sumCounts(gstr2bSections(data.data)));
@@ -175,16 +158,16 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
-      const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
+      const { body, data } = await (await easFor(input.gstin)).gstr2b(input.gstin, input.retPeriod, fileNum);
       return store.writeFile(loc, `file-${fileNum}.json`, body, sumCounts(gstr2bSections(data.data)));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
-      const { body } = await eas.irnDetails(gstin, irn);
+      const { body } = await (await easFor(gstin)).irnDetails(gstin, irn);
       return store.writeFile(loc, irnName(irn), body, 1);
     },
 
-    ...gstr2bActivities(eas, store),
+    ...gstr2bActivities(easFor, store),
     ...finishActivities(store),
   };
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createActivities, type EinvoiceResult } from '../activities';
+import { singleAccount } from '../eas/accounts';
 import { EasClient } from '../eas/client';
 import { easConfigFromEnv } from '../eas/config';
 import { sandboxEasEnv } from '../sandbox/user';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     }
 
     const store = new FileStore(dataDir);
-    const activities = createActivities({ eas, store, config: DEFAULT_CONFIG });
+    const activities = createActivities({ accounts: singleAccount(eas), store, config: DEFAULT_CONFIG });
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 }, { logger: new DefaultLogger('ERROR') });
     const heartbeats: Array<{ details: unknown; atSeconds: number; rssMB: number; heapUsedMB: number }> = [];
 

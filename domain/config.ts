@@ -5,6 +5,8 @@
  * replays agree.
  */
 
+import { DEFAULT_SESSION_CONFIG, type SessionConfig } from './session';
+
 export const TASK_QUEUE_DEFAULT = 'gst-downloads';
 
 export interface PollConfig {
@@ -57,6 +59,8 @@ export interface DownloadConfig {
   /** Upsert GstPagesDone every this many pages (each upsert is a history event). */
   progressEvery: number;
   otp: OtpConfig;
+  /** The GSTN session workflow (optional: configs recorded before it existed lack it). */
+  session?: SessionConfig;
   /** `strict` checks the GSTIN check character as well as the format. */
   gstinChecksum: 'strict' | 'off';
   /**
@@ -89,6 +93,7 @@ export const DEFAULT_CONFIG: DownloadConfig = {
   continueAsNewEvents: 4000,
   progressEvery: 10,
   otp: { waitMs: 72 * 60 * MINUTE, checkInitialMs: MINUTE, checkMaxMs: 60 * MINUTE },
+  session: DEFAULT_SESSION_CONFIG,
   gstinChecksum: 'strict',
   activity: {
     shortTimeoutMs: MINUTE,

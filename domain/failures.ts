@@ -19,6 +19,10 @@ export const FAILURE_TYPES = [
   'EasNotReady',
   /** The gateway or the network failed; retried with backoff. */
   'EasTransient',
+  /** No tenant's credentials serve the GSTIN (GST_CREDENTIALS_FILE / EAS_*): the message names it. Never retried. */
+  'NoCredentials',
+  /** The OTP-needed notification (GST_NOTIFY_URL) was not accepted; retried. */
+  'NotifyFailed',
   /** The EAS user has too many active tokens (err-active-tokens-limit-exceeded); retried slowly. */
   'EasTokenLimit',
   /** What was downloaded does not check out (bad ZIP, a page missing from the store); retried. */

@@ -112,6 +112,18 @@ export const syncInputSchema = strict({
   }),
 }).meta({ title: 'syncReturnPeriod input', description: "One return period's downloads for a set of GSTINs, as child workflows." });
 
+export const sessionInputSchema = strict({
+  gstin,
+  carry: z
+    .object({}, { error: 'must be a JSON object' })
+    .passthrough()
+    .optional()
+    .meta({ description: 'Internal: the state a run hands to the next (continue-as-new). Leave it out.' }),
+}).meta({
+  title: 'gstnSession input',
+  description: 'The GSTN session of one GSTIN (workflow id gstn-session-<GSTIN>); started by downloads with signal-with-start (gstnSessionNeeded).',
+});
+
 /** Every workflow input's schema, by workflow type (the published contract). */
 export const INPUT_SCHEMAS = {
   downloadEinvoices: einvoiceInputSchema,
@@ -119,4 +131,5 @@ export const INPUT_SCHEMAS = {
   downloadGstr2b: gstr2bInputSchema,
   getIrnDetails: irnInputSchema,
   syncReturnPeriod: syncInputSchema,
+  gstnSession: sessionInputSchema,
 } as const;

@@ -131,18 +131,31 @@ export class EasClient {
   }
 
   private toToken(data: LoginData, hardExpiry: number): Token {
-    const orgId = data?.associatedOrgs?.[0]?.organisation?.id;
+    const orgs = (Array.isArray(data?.associatedOrgs) ? data.associatedOrgs : []).map((o) => o?.organisation?.id);
+    const orgId = this.config.orgId ?? orgs[0];
     if (typeof data?.token !== 'string' || typeof data.expiry !== 'number' || typeof orgId !== 'string') {
       throw new EasError({ kind: 'bad-response', code: 'bad-response', type: 'Contract', route: 'login', detail: 'login body lacks token, expiry or associatedOrgs[0].organisation.id' });
+    }
+    if (!orgs.includes(orgId)) {
+      throw new EasError({ kind: 'auth-config', code: 'org-not-associated', type: 'Config', route: 'login', detail: `EAS user ${this.config.email} is not associated with org ${orgId}` });
     }
     return { token: data.token, orgId, expiry: data.expiry, hardExpiry };
   }
 
-  async logout(): Promise<void> {
-    const t = this.current;
-    if (!t) return;
+  /** Whether this client holds a token (one that a logout would end). */
+  get hasToken(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Ends the token (if any) at theodore; a failure is reported, not thrown (shutdown goes on). */
+  async logout(): Promise<boolean> {
+    const t = this.current ?? (await this.tokenPromise?.catch(() => undefined));
     this.current = undefined;
-    await this.call('logout', ROUTES.logout, { method: 'POST', base: 'auth', noAuth: true, bearer: t.token }).catch(() => undefined);
+    if (!t) return false;
+    return this.call('logout', ROUTES.logout, { method: 'POST', base: 'auth', noAuth: true, bearer: t.token }).then(
+      () => true,
+      () => false,
+    );
   }
 
   // ------------------------------------------------------------------------------------------

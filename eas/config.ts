@@ -7,6 +7,8 @@ export interface EasConfig {
   authUrl: string;
   email: string;
   password: string;
+  /** The organisation to act for (x-flynn-n-org-id); absent = the user's first associated org. */
+  orgId?: string;
   /** Requested token life in minutes (theodore clamps to 360). */
   tokenDurationMins: number;
   /** Refresh the token when it has less than this left. */
@@ -32,6 +34,7 @@ export function easConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EasConfi
     authUrl: env.EAS_AUTH_URL ?? baseUrl,
     email: env.EAS_EMAIL ?? '',
     password: env.EAS_PASSWORD ?? '',
+    ...(env.EAS_ORG_ID && { orgId: env.EAS_ORG_ID }),
     tokenDurationMins: Number(env.EAS_TOKEN_MINUTES ?? 360),
     refreshMarginMs: 60_000,
     timeoutMs: Number(env.EAS_TIMEOUT_MS ?? 30_000),

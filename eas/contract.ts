@@ -317,6 +317,8 @@ export const GSTN_ERRORS = {
   unauthorized: { code: 'RET11402', message: 'Unauthorized User', kind: 'gstn-session' },
   sessionMaxAge: { code: 'AUTH4038', message: 'Session has reached its maximum age; authenticate with a new OTP', kind: 'gstn-session-expired' },
   invalidOtp: { code: 'AUTH4033', message: 'Invalid OTP', kind: 'invalid-otp' },
+  otpSuperseded: { code: 'AUTH4032', message: 'OTP request is no longer valid: a newer OTP was requested for this GSTIN', kind: 'invalid-otp' },
+  invalidUsername: { code: 'AUTH4031', message: 'Invalid username for this GSTIN', kind: 'auth-config' },
   invalidSessionId: { code: 'AUTH4034', message: 'Invalid or logged-out GST session', kind: 'gstn-session-expired' },
   apiAccessDisabled: {
     code: 'AUTH4037',

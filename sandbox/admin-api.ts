@@ -39,6 +39,11 @@ function configProblem(p: ConfigPatch): string | undefined {
   if (p.taskSeconds !== undefined && (typeof p.taskSeconds !== 'number' || p.taskSeconds < 0)) return 'taskSeconds must be >= 0';
   if (p.taskPolls !== undefined && p.taskPolls !== null && !isCount(p.taskPolls)) return 'taskPolls must be a count or null';
   if (p.retentionMs !== undefined && !isCount(p.retentionMs)) return 'retentionMs must be a non-negative integer';
+  if (p.sessionMaxAgeMs !== undefined && !isCount(p.sessionMaxAgeMs)) return 'sessionMaxAgeMs must be a non-negative integer';
+  for (const [g, u] of Object.entries(p.gstnUsernames ?? {})) {
+    if (!GSTIN_FORMAT.test(g)) return `${g} is not a GSTIN`;
+    if (typeof u !== 'string' || u === '') return `the GSTN username of ${g} must be a non-empty string`;
+  }
   return undefined;
 }
 
@@ -59,6 +64,13 @@ export async function handleAdmin(method: string, url: URL, body: Record<string,
       const kind = path.slice('truth/'.length);
       if (!(TRUTH_KINDS as readonly string[]).includes(kind)) throw new BadRequest(`truth kind must be one of ${TRUTH_KINDS.join(', ')}`);
       return jsonReply(200, await truth(kind as TruthKind, url, d.state, d.tasks, d.downloads));
+    }
+    if (path.startsWith('otp/') && method === 'GET') {
+      // The taxpayer's phone: the OTP of the GSTIN's latest request (tests and demos only).
+      const gstin = path.slice('otp/'.length);
+      if (!GSTIN_FORMAT.test(gstin)) throw new BadRequest(`${gstin} is not a GSTIN`);
+      const sms = d.sessions.otps.phone(gstin);
+      return sms ? jsonReply(200, sms) : jsonReply(404, { error: `no OTP was requested for ${gstin}` });
     }
     switch (route) {
       case 'GET config':
@@ -83,6 +95,10 @@ export async function handleAdmin(method: string, url: URL, body: Record<string,
       case 'DELETE faults':
         d.faults.reset();
         return jsonReply(200, { faults: [] });
+      case 'GET tokens':
+        return jsonReply(200, d.tokens.report());
+      case 'GET otp-requests':
+        return jsonReply(200, d.sessions.otps.countByGstin());
       case 'POST tokens/expire':
         return jsonReply(200, { expired: d.tokens.expireAll() });
       case 'GET sessions':
@@ -138,6 +154,7 @@ export async function handleAdmin(method: string, url: URL, body: Record<string,
         d.log.reset();
         d.tasks.resetFailures();
         d.sessions.resetAuto();
+        d.sessions.otps.resetCounts();
         d.state.resetConfig();
         d.answers.clear();
         return jsonReply(200, { reset: true });

@@ -1,5 +1,6 @@
 /** A tiny typed client for the sandbox's `/__sandbox/` admin API (tests, benchmarks, demos). */
 import type { GstnErrorName } from '../eas/contract';
+import type { TokenReport } from './auth';
 import type { AnswerKind } from './answers';
 import type { SessionInfo } from './gstn-session';
 import type { TruthKind } from './truth';
@@ -39,6 +40,21 @@ export class SandboxAdmin {
   /** Every EAS token is now expired (refreshable until its hard expiry). */
   expireTokens(): Promise<{ expired: number }> {
     return this.post('tokens/expire', {});
+  }
+
+  /** Active tokens, logins and logouts per EAS user. */
+  tokens(): Promise<TokenReport> {
+    return this.get('tokens');
+  }
+
+  /** The taxpayer's phone: the OTP of the GSTIN's latest OTP request. */
+  phone(gstin: string): Promise<{ otpRequestId: string; otp: string }> {
+    return this.get(`otp/${gstin}`);
+  }
+
+  /** OTP requests per GSTIN since the start or the last reset. */
+  otpRequests(): Promise<Record<string, number>> {
+    return this.get('otp-requests');
   }
 
   sessions(): Promise<{ implicit: boolean; sessions: SessionInfo[] }> {

@@ -1,4 +1,7 @@
-/** theodore (login, refresh, logout) and the EAS header check every non-theodore call makes. */
+/**
+ * theodore (login, refresh, logout) and the EAS header check every non-theodore call makes. Several EAS users
+ * (tenants), each with its own organisation and at most TOKEN_RULES.maxActiveTokens active tokens.
+ */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HEADERS, TOKEN_RULES, type LoginData } from '../eas/contract';
@@ -6,9 +9,11 @@ import { SANDBOX_USER } from './user';
 import { fail, header, okReply, type EnvelopeStyle, type Reply } from './http';
 import { seedOf } from './rng';
 import type { SandboxState } from './state';
+import type { SandboxUser } from './types';
 
 interface Token {
   token: string;
+  user: SandboxUser;
   durationMs: number;
   expiry: number;
   hardExpiry: number;
@@ -16,23 +21,53 @@ interface Token {
 }
 
 const MIN_MS = 60_000;
-const ORG = {
-  id: SANDBOX_USER.orgId,
-  name: 'Sandbox Traders Private Limited',
-  taxIdentifier: 'AABCS1234K',
-  taxIdentifierType: 'PAN',
-  country: 'IN',
-  services: [{ serviceCode: 'eapi', serviceName: 'Enriched API' }],
-};
+
+function orgOf(u: SandboxUser) {
+  return {
+    id: u.orgId,
+    name: u.orgName ?? 'Sandbox Traders Private Limited',
+    taxIdentifier: 'AABCS1234K',
+    taxIdentifierType: 'PAN',
+    country: 'IN',
+    services: [{ serviceCode: 'eapi', serviceName: 'Enriched API' }],
+  };
+}
+
+/** `GET /__sandbox/tokens`: active tokens, logins and logouts per EAS user (never the tokens themselves). */
+export interface TokenReport {
+  active: number;
+  logouts: number;
+  byUser: Record<string, { active: number; logins: number; logouts: number }>;
+}
 
 export class TokenStore {
   private readonly tokens = new Map<string, Token>();
+  private readonly users: SandboxUser[];
+  private readonly logins = new Map<string, number>();
+  private readonly logouts = new Map<string, number>();
 
-  constructor(private readonly state: SandboxState) {}
+  constructor(private readonly state: SandboxState) {
+    const o = state.opts;
+    this.users = [{ email: o.email, password: o.password, orgId: SANDBOX_USER.orgId }, ...o.users];
+  }
 
-  private get userId(): string {
-    const hex = seedOf('user', this.state.opts.email).toString(16).padStart(8, '0');
+  private userId(u: SandboxUser): string {
+    const hex = seedOf('user', u.email).toString(16).padStart(8, '0');
     return `${hex}-0000-4000-8000-${hex}0000`;
+  }
+
+  private activeOf(u: SandboxUser): number {
+    const now = this.state.now();
+    return [...this.tokens.values()].filter((t) => t.user === u && !t.ended && now < t.expiry).length;
+  }
+
+  report(): TokenReport {
+    const byUser: TokenReport['byUser'] = {};
+    for (const u of this.users) {
+      byUser[u.email] = { active: this.activeOf(u), logins: this.logins.get(u.email) ?? 0, logouts: this.logouts.get(u.email) ?? 0 };
+    }
+    const all = Object.values(byUser);
+    return { active: all.reduce((n, u) => n + u.active, 0), logouts: all.reduce((n, u) => n + u.logouts, 0), byUser };
   }
 
   login(body: Record<string, unknown> | undefined): Reply {
@@ -49,14 +84,14 @@ export class TokenStore {
       fail('issueWithParameter', { 'parameter-name': 'tokenDurationInMins' }, 'legacy');
     }
     const handle = String(body.handle).toLowerCase();
-    if (body.handleType !== 'email' || handle !== this.state.opts.email.toLowerCase() || body.password !== this.state.opts.password) {
-      fail('invalidCredentials', {}, 'legacy');
-    }
+    const user = this.users.find((u) => u.email.toLowerCase() === handle);
+    if (body.handleType !== 'email' || !user || body.password !== user.password) fail('invalidCredentials', {}, 'legacy');
     const now = this.state.now();
-    const active = [...this.tokens.values()].filter((t) => !t.ended && now < t.expiry).length;
-    if (active >= TOKEN_RULES.maxActiveTokens) fail('activeTokensLimit', {}, 'legacy');
+    if (this.activeOf(user) >= TOKEN_RULES.maxActiveTokens) fail('activeTokensLimit', {}, 'legacy');
+    this.logins.set(user.email, (this.logins.get(user.email) ?? 0) + 1);
     const durationMs = Math.min(mins, TOKEN_RULES.maxDurationMins) * MIN_MS;
     const t: Token = {
+      user,
       token: `sbx.${randomBytes(24).toString('base64url')}`,
       durationMs,
       expiry: now + durationMs,
@@ -76,7 +111,9 @@ export class TokenStore {
   }
 
   logout(req: IncomingMessage): Reply {
-    this.bearer(req).ended = true;
+    const t = this.bearer(req);
+    t.ended = true;
+    this.logouts.set(t.user.email, (this.logouts.get(t.user.email) ?? 0) + 1);
     return okReply({}, 'legacy');
   }
 
@@ -94,10 +131,12 @@ export class TokenStore {
 
   /** The org + token check of every EAS call; throws the error reply. */
   checkEas(req: IncomingMessage, style: EnvelopeStyle): void {
-    if (header(req, HEADERS.orgId) !== SANDBOX_USER.orgId) fail('invalidOrg', {}, style);
+    const org = header(req, HEADERS.orgId);
+    if (!this.users.some((u) => u.orgId === org)) fail('invalidOrg', {}, style);
     const raw = header(req, HEADERS.userToken);
     const t = raw ? this.tokens.get(raw) : undefined;
     if (!t || t.ended) fail('invalidToken', {}, style);
+    if (t.user.orgId !== org) fail('invalidOrg', {}, style);
     if (this.state.now() >= t.expiry) fail('expiredToken', {}, style);
   }
 
@@ -111,13 +150,13 @@ export class TokenStore {
   private loginData(t: Token): LoginData {
     return {
       token: t.token,
-      userId: this.userId,
+      userId: this.userId(t.user),
       expiry: t.expiry,
-      email: this.state.opts.email,
+      email: t.user.email,
       givenName: 'Sandbox',
       familyName: 'User',
       mobile: null,
-      associatedOrgs: [{ organisation: ORG, userAccessInfo: { primary: true, admin: true } }],
+      associatedOrgs: [{ organisation: orgOf(t.user), userAccessInfo: { primary: true, admin: true } }],
     };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * GSTN sessions, held by the gateway per GSTIN (docs/eas-contract.md, "GSTN session"): OTPREQUEST → AUTHTOKEN
- * opens a session that lives 6 h and can be refreshed until 24 h after the OTP.
+ * GSTN sessions, held by the gateway per GSTIN (docs/eas-contract.md, "GSTN session"): OTPREQUEST (naming the
+ * GSTIN's GSTN username) → AUTHTOKEN with the OTP of the latest request opens a session that lives 6 h and can be
+ * refreshed until 24 h after the OTP (both configurable: `sessionLifeMs`, `sessionMaxAgeMs`).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -15,10 +16,8 @@ import {
   type RouteMatch,
 } from '../eas/contract';
 import { fail, header, okReply, type EnvelopeStyle, type Reply } from './http';
+import { OtpRequests, type OtpRefusal } from './otp-requests';
 import type { SandboxState } from './state';
-
-export const SESSION_LIFE_MS = 6 * 3600_000;
-export const SESSION_MAX_AGE_MS = 24 * 3600_000;
 
 interface Session {
   gstin: string;
@@ -26,7 +25,16 @@ interface Session {
   otpAt: number;
   liveUntil: number;
   loggedOut: boolean;
+  /** Reached its maximum age by an admin call (only a new OTP helps). */
+  ended: boolean;
 }
+
+const REFUSALS: Record<OtpRefusal, GstnErrorName> = {
+  'unknown-request': 'invalidOtp',
+  'wrong-otp': 'invalidOtp',
+  used: 'invalidOtp',
+  superseded: 'otpSuperseded',
+};
 
 /** How sessions created implicitly (`sessions: 'all'`) start: after admin lapse/end calls they start that way. */
 type AutoState = 'live' | 'lapsed' | 'ended';
@@ -42,7 +50,7 @@ export interface SessionInfo {
 export class SessionStore {
   private readonly byGstin = new Map<string, Session>();
   private readonly byId = new Map<string, Session>();
-  private readonly otpRequests = new Map<string, string>();
+  readonly otps = new OtpRequests();
   private autoState: AutoState = 'live';
 
   constructor(private readonly state: SandboxState) {
@@ -57,7 +65,7 @@ export class SessionStore {
   /** Opens a live session for the GSTIN, as a verified OTP would. Returns its id. */
   open(gstin: string): string {
     const now = this.state.now();
-    const s: Session = { gstin, ids: new Set(), otpAt: now, liveUntil: now + SESSION_LIFE_MS, loggedOut: false };
+    const s: Session = { gstin, ids: new Set(), otpAt: now, liveUntil: now + Math.min(this.state.opts.sessionLifeMs, this.maxAgeMs), loggedOut: false, ended: false };
     this.byGstin.set(gstin, s);
     return this.newId(s);
   }
@@ -83,7 +91,7 @@ export class SessionStore {
     const now = this.state.now();
     this.apply(gstins, 'ended', (s) => {
       s.liveUntil = Math.min(s.liveUntil, now - 1);
-      s.otpAt = Math.min(s.otpAt, now - SESSION_MAX_AGE_MS - 1);
+      s.ended = true;
     });
   }
 
@@ -96,9 +104,9 @@ export class SessionStore {
     const sessions = [...this.byGstin.values()].map((s) => ({
       gstin: s.gstin,
       live: !s.loggedOut && now < s.liveUntil,
-      refreshable: !s.loggedOut && now < s.otpAt + SESSION_MAX_AGE_MS,
+      refreshable: this.refreshable(s, now),
       liveUntil: new Date(s.liveUntil).toISOString(),
-      maxAgeAt: new Date(s.otpAt + SESSION_MAX_AGE_MS).toISOString(),
+      maxAgeAt: new Date(s.otpAt + this.maxAgeMs).toISOString(),
     }));
     return { implicit: this.auto, sessions };
   }
@@ -122,20 +130,20 @@ export class SessionStore {
         const gstin = str('gstin');
         if (!gstin) fail('paramIsMandatory', { 'parameter-name': 'gstin' }, style);
         if (!GSTIN_FORMAT.test(gstin)) fail('invalidGstinFormat', { 'parameter-name': 'gstin' }, style);
-        if (!str('username')) fail('paramIsMandatory', { 'parameter-name': 'username' }, style);
-        const id = randomUUID();
-        this.otpRequests.set(id, gstin);
-        return okReply({ 'otp-request-id': id }, style);
+        const username = str('username');
+        if (!username) fail('paramIsMandatory', { 'parameter-name': 'username' }, style);
+        if (username !== this.state.gstnUsernameFor(gstin)) this.gstnFail('invalidUsername', style);
+        const r = this.otps.request(gstin, this.state.now());
+        return okReply({ 'otp-request-id': r.otpRequestId }, style);
       }
       case 'AUTHTOKEN': {
         const reqId = str('otp-request-id');
         if (!reqId) fail('paramIsMandatory', { 'parameter-name': 'otp-request-id' }, style);
         const otp = str('otp');
         if (!otp) fail('paramIsMandatory', { 'parameter-name': 'otp' }, style);
-        const gstin = this.otpRequests.get(reqId);
-        if (!gstin || otp !== this.state.opts.otp) this.gstnFail('invalidOtp', style);
-        this.otpRequests.delete(reqId);
-        return okReply({ 'gst-session-id': this.open(gstin) }, style);
+        const verdict = this.otps.verify(reqId, otp);
+        if ('refused' in verdict) this.gstnFail(REFUSALS[verdict.refused], style);
+        return okReply({ 'gst-session-id': this.open(verdict.gstin) }, style);
       }
       case 'REFRESHTOKEN': {
         const id = str('gst-session-id');
@@ -144,9 +152,8 @@ export class SessionStore {
         const s = id ? this.byId.get(id) : this.find(gstin!);
         if (!s || s.loggedOut) this.gstnFail('invalidSessionId', style);
         const now = this.state.now();
-        const maxAgeAt = s.otpAt + SESSION_MAX_AGE_MS;
-        if (now >= maxAgeAt) this.gstnFail('sessionMaxAge', style);
-        s.liveUntil = Math.min(now + SESSION_LIFE_MS, maxAgeAt);
+        if (!this.refreshable(s, now)) this.gstnFail('sessionMaxAge', style);
+        s.liveUntil = Math.min(now + this.state.opts.sessionLifeMs, s.otpAt + this.maxAgeMs);
         return okReply({ 'gst-session-id': this.newId(s) }, style);
       }
       case 'LOGOUT': {
@@ -158,6 +165,14 @@ export class SessionStore {
         return okReply({}, style);
       }
     }
+  }
+
+  private get maxAgeMs(): number {
+    return this.state.config.sessionMaxAgeMs;
+  }
+
+  private refreshable(s: Session, now: number): boolean {
+    return !s.loggedOut && !s.ended && now < s.otpAt + this.maxAgeMs;
   }
 
   private gstnFail(name: GstnErrorName, style: EnvelopeStyle): never {
@@ -180,7 +195,7 @@ export class SessionStore {
     if (this.autoState !== 'live') {
       const now = this.state.now();
       created.liveUntil = now - 1;
-      if (this.autoState === 'ended') created.otpAt = now - SESSION_MAX_AGE_MS - 1;
+      if (this.autoState === 'ended') created.ended = true;
     }
     return created;
   }

@@ -17,6 +17,11 @@ export class SandboxState {
     this.offsetMs += ms;
   }
 
+  /** The GSTN username OTPREQUEST must name for the GSTIN. */
+  gstnUsernameFor(gstin: string): string {
+    return this.config.gstnUsernames[gstin] ?? this.opts.gstnUsername;
+  }
+
   get seed(): number {
     return this.opts.seed;
   }
@@ -36,6 +41,8 @@ export class SandboxState {
     if (p.taskSeconds !== undefined) c.taskSeconds = p.taskSeconds;
     if (p.taskPolls !== undefined) c.taskPolls = p.taskPolls;
     if (p.retentionMs !== undefined) c.retentionMs = p.retentionMs;
+    if (p.gstnUsernames) c.gstnUsernames = { ...c.gstnUsernames, ...p.gstnUsernames };
+    if (p.sessionMaxAgeMs !== undefined) c.sessionMaxAgeMs = p.sessionMaxAgeMs;
     return c;
   }
 
@@ -50,6 +57,8 @@ export class SandboxState {
       taskSeconds: this.opts.taskSeconds,
       taskPolls: null,
       retentionMs: this.opts.retentionMs,
+      gstnUsernames: { ...this.opts.gstnUsernames },
+      sessionMaxAgeMs: this.opts.sessionMaxAgeMs,
     };
   }
 }

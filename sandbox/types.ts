@@ -63,13 +63,31 @@ export interface FaultRule {
   latencyMs?: number;
 }
 
+/** An EAS user of the sandbox and the one organisation it belongs to. */
+export interface SandboxUser {
+  email: string;
+  password: string;
+  orgId: string;
+  orgName?: string;
+}
+
 export interface SandboxOptions {
   /** 0 = a free port. */
   port: number;
   host: string;
+  /** The first EAS user (organisation SANDBOX_USER.orgId). */
   email: string;
   password: string;
-  otp: string;
+  /** More EAS users (other tenants), each with its own organisation and its own 10 active tokens. */
+  users: SandboxUser[];
+  /** The GSTN username OTPREQUEST must name for a GSTIN not listed in `gstnUsernames`. */
+  gstnUsername: string;
+  /** GSTIN → its GSTN username (a wrong one is refused with AUTH4031). */
+  gstnUsernames: Record<string, string>;
+  /** A session lives this long after an OTP or a refresh… */
+  sessionLifeMs: number;
+  /** …and can be refreshed only until this long after its OTP. */
+  sessionMaxAgeMs: number;
   /** GSTINs with a live GSTN session from the start. */
   sessions: 'all' | 'none' | string[];
   /** A task stays `processing` this long. */
@@ -92,7 +110,11 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
   host: '127.0.0.1',
   email: SANDBOX_USER.email,
   password: SANDBOX_USER.password,
-  otp: SANDBOX_USER.otp,
+  users: [],
+  gstnUsername: SANDBOX_USER.gstnUsername,
+  gstnUsernames: {},
+  sessionLifeMs: 6 * 3600_000,
+  sessionMaxAgeMs: 24 * 3600_000,
   sessions: 'none',
   taskSeconds: 3,
   retentionMs: TASK_RETENTION_MS_DEFAULT,
@@ -111,6 +133,9 @@ export interface ConfigPatch {
   /** A task answers `processing` to its first N status calls, then `completed` (null: use taskSeconds). */
   taskPolls?: number | null;
   retentionMs?: number;
+  /** GSTIN → GSTN username (merged over the current map). */
+  gstnUsernames?: Record<string, string>;
+  sessionMaxAgeMs?: number;
 }
 
 export interface SandboxConfig {
@@ -119,6 +144,8 @@ export interface SandboxConfig {
   taskSeconds: number;
   taskPolls: number | null;
   retentionMs: number;
+  gstnUsernames: Record<string, string>;
+  sessionMaxAgeMs: number;
 }
 
 /** Which GSTN sessions an admin action applies to (absent = all). */

@@ -7,7 +7,6 @@ export const SANDBOX_USER = {
   email: 'sandbox@gst-download-worker.dev',
   password: 'sandbox-password',
   orgId: '6f1c5a52-7a55-4b8e-9a51-2d4c8d5e0a01',
-  otp: '575757',
   gstnUsername: 'sandbox.user',
 } as const;
 

@@ -22,7 +22,7 @@ import { startCodecServer } from '../temporal/codec-server';
 import { connectOptions } from '../temporal/connection';
 import { describeConfig, workerConfigFromEnv } from '../worker/config';
 import { workflowSourceFromEnv } from '../worker/bundle';
-import { createDownloadWorker } from '../worker/worker';
+import { createDownloadWorker, logoutAccounts, workerAccounts } from '../worker/worker';
 import { stopInReverse, type Stoppable } from './supervise';
 import { ensureTemporalBinary, findRepoRoot, provisionTemporal } from './temporal-server';
 
@@ -104,7 +104,6 @@ async function main(): Promise<void> {
     const sandbox = await startSandbox({
       port: numberFromEnv('SANDBOX_PORT', env.SANDBOX_PORT) ?? SANDBOX_PORT_DEFAULT,
       sessions: parseSessions(env.SANDBOX_SESSIONS),
-      ...(env.SANDBOX_OTP ? { otp: env.SANDBOX_OTP } : {}),
       ...(env.SANDBOX_TASK_SECONDS ? { taskSeconds: numberFromEnv('SANDBOX_TASK_SECONDS', env.SANDBOX_TASK_SECONDS) } : {}),
       log: env.SANDBOX_LOG !== '0',
     });
@@ -119,9 +118,11 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect(connectOptions(config));
     // npm start builds first, so the prebuilt bundle is there: the worker is up in well under a second.
     const source = workflowSourceFromEnv(env);
+    const accounts = workerAccounts(config);
     const worker = await createDownloadWorker({
       connection,
       config,
+      accounts,
       ...(source.kind === 'bundle' && { workflowBundle: { codePath: source.codePath } }),
     });
     const running = worker.run();
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
       stop: async () => {
         worker.shutdown();
         await running;
+        await logoutAccounts(accounts);
         await connection.close();
       },
     });

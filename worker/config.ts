@@ -1,5 +1,7 @@
 import type { TLSConfig } from '@temporalio/worker';
 import { easConfigFromEnv, type EasConfig } from '../eas/config';
+import { credentialsFromEnv, CredentialsConfigError, type CredentialsProvider } from '../eas/credentials';
+import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '../domain/session';
 import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../domain/config';
 import { payloadCodecFromEnv, type AesGcmCodec } from '../temporal/codec';
 import { describeConnection, temporalConnectionFromEnv } from '../temporal/connection';
@@ -20,6 +22,10 @@ export interface WorkerConfig {
   taskQueue: string;
   dataDir: string;
   eas: EasConfig;
+  /** Who serves each GSTIN (GST_CREDENTIALS_FILE or EAS_*); absent: the `eas` settings serve every GSTIN. */
+  credentials?: CredentialsProvider;
+  /** GST_NOTIFY_URL: where a JSON event is POSTed when a GSTIN's session waits for an OTP. */
+  notifyUrl?: string;
   download: DownloadConfig;
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
@@ -68,6 +74,14 @@ function otpConfig(env: NodeJS.ProcessEnv, d: DownloadConfig['otp']): DownloadCo
   return { waitMs, checkInitialMs, checkMaxMs };
 }
 
+/** The session workflow's timings, checked so its refresh-ahead cannot spin. */
+function sessionConfig(env: NodeJS.ProcessEnv, d: SessionConfig): SessionConfig {
+  const refreshEveryMs = num(env, 'GST_SESSION_REFRESH_MS', d.refreshEveryMs);
+  const keepAliveMs = num(env, 'GST_SESSION_KEEP_ALIVE_MS', d.keepAliveMs);
+  if (refreshEveryMs < 60_000) throw new ConfigError(`GST_SESSION_REFRESH_MS must be at least 60000 (1 min), got "${env.GST_SESSION_REFRESH_MS}"`);
+  return { refreshEveryMs, keepAliveMs };
+}
+
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number;
 function count(env: NodeJS.ProcessEnv, name: string): number | undefined;
 function count(env: NodeJS.ProcessEnv, name: string, fallback?: number): number | undefined {
@@ -93,6 +107,15 @@ function rate(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n;
 }
 
+function credentials(env: NodeJS.ProcessEnv): CredentialsProvider {
+  try {
+    return credentialsFromEnv(env);
+  } catch (e) {
+    if (e instanceof CredentialsConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
 export function gstinChecksumFromEnv(env: NodeJS.ProcessEnv = process.env): 'strict' | 'off' {
   const v = (env.GSTIN_CHECKSUM ?? 'strict').toLowerCase();
   if (v !== 'strict' && v !== 'off') throw new ConfigError(`GSTIN_CHECKSUM must be "strict" or "off", got "${env.GSTIN_CHECKSUM}"`);
@@ -114,6 +137,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT,
     dataDir: env.DATA_DIR ?? './data',
     eas: easConfigFromEnv(env),
+    credentials: credentials(env),
+    notifyUrl: httpUrl(env, 'GST_NOTIFY_URL'),
     download: {
       ...d,
       poll: {
@@ -125,6 +150,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       concurrency: Math.max(1, num(env, 'GST_PAGE_CONCURRENCY', d.concurrency)),
       // AWAITING_OTP: how long a download waits for a new OTP, and its cheap session checks meanwhile.
       otp: otpConfig(env, d.otp),
+      // the GSTN session workflow: refresh ahead of expiry while needed, end when idle this long
+      session: sessionConfig(env, d.session ?? DEFAULT_SESSION_CONFIG),
       // GSTN's "not generated yet": ask again every GST_NOT_GENERATED_RETRY_MS, at most GST_NOT_GENERATED_MAX_ASKS times.
       notGenerated: {
         retryMs: Math.max(1000, num(env, 'GST_NOT_GENERATED_RETRY_MS', d.notGenerated!.retryMs)),
@@ -165,6 +192,8 @@ export function describeConfig(c: WorkerConfig): Record<string, unknown> {
     dataDir: c.dataDir,
     easBaseUrl: c.eas.baseUrl,
     easAuthUrl: c.eas.authUrl,
+    credentials: c.credentials ? `${c.credentials.source.kind}: ${c.credentials.source.detail}` : 'EAS_*',
+    ...(c.notifyUrl && { notify: withoutCredentials(c.notifyUrl) }),
     gstinChecksum: c.download.gstinChecksum,
     concurrency: c.download.concurrency,
     maxActivities: c.maxConcurrentActivities,

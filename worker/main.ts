@@ -4,7 +4,8 @@
  * else bundled from source at startup (worker/bundle.ts). METRICS_BIND serves Prometheus metrics, OTEL_* turn
  * on tracing (worker/config.ts).
  * SIGINT/SIGTERM shut it down gracefully (the SDK's runtime installs those handlers): no new tasks are
- * polled, in-flight activities get WORKER_SHUTDOWN_GRACE_MS to finish, buffered spans are sent, then it exits.
+ * polled, in-flight activities get WORKER_SHUTDOWN_GRACE_MS to finish, its EAS tokens are logged out, buffered
+ * spans are sent, then it exits.
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import * as path from 'node:path';
@@ -13,7 +14,7 @@ import { workflowSourceFromEnv } from './bundle';
 import { describeConfig, describeTelemetry, workerConfigFromEnv } from './config';
 import { prometheusTelemetry } from './metrics';
 import { startTracing } from './tracing';
-import { createDownloadWorker } from './worker';
+import { createDownloadWorker, logoutAccounts, workerAccounts } from './worker';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -24,10 +25,13 @@ async function main(): Promise<void> {
   if (telemetry.metricsBind) Runtime.install({ telemetryOptions: prometheusTelemetry(telemetry.metricsBind) });
   const tracing = startTracing(telemetry.tracing);
   const connection = await NativeConnection.connect(connectOptions(config));
+  // one token per EAS user and org in this process, logged out when the worker stops
+  const accounts = workerAccounts(config);
   try {
     const worker = await createDownloadWorker({
       connection,
       config,
+      accounts,
       tracing,
       ...(source.kind === 'bundle' && { workflowBundle: { codePath: source.codePath } }),
     });
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
     await worker.run();
     console.log('gst-download-worker: stopped');
   } finally {
+    await logoutAccounts(accounts);
     await tracing.shutdown().catch((e: Error) => console.error(`gst-download-worker: sending the last spans failed: ${e.message}`));
     await connection.close();
   }

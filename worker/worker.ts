@@ -1,7 +1,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { errorMapFor } from '../activities/error-map';
-import { EasClient } from '../eas/client';
+import { EasAccounts, singleAccount, type AccountResolver } from '../eas/accounts';
+import type { EasClient } from '../eas/client';
+import { EnvCredentials } from '../eas/credentials';
 import { FileStore } from '../store/file-store';
 import type { Store } from '../store/store';
 import { workflowInterceptorModules } from './bundle';
@@ -14,7 +16,12 @@ export interface DownloadWorkerOptions {
   config: WorkerConfig;
   /** A prebuilt bundle (tests, production); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Share one client between workers in a process (tests); otherwise one is made from config (with EAS call metrics). */
+  /**
+   * The EAS accounts (one client and token per tenant) the activities use; the caller logs them out when the worker
+   * stops (`workerAccounts` makes them from the config). Absent: made here, and nobody logs them out.
+   */
+  accounts?: AccountResolver;
+  /** One client for every GSTIN (tests); ignored when `accounts` is given. */
   eas?: EasClient;
   /** The store downloads land in; default: the file store under config.dataDir. */
   store?: Store;
@@ -25,8 +32,14 @@ export interface DownloadWorkerOptions {
 /** A worker for the gst-downloads task queue: the download workflows, their activities, metrics and tracing. */
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
-  const eas = opts.eas ?? new EasClient(config.eas, { onCall: easCallMetrics });
-  const activities = createActivities({ eas, store: opts.store ?? new FileStore(config.dataDir), config: config.download, ...(config.gstinIndex && { gstinIndex: config.gstinIndex }) });
+  const accounts = opts.accounts ?? (opts.eas ? singleAccount(opts.eas) : workerAccounts(config));
+  const activities = createActivities({
+    accounts,
+    store: opts.store ?? new FileStore(config.dataDir),
+    config: config.download,
+    notifyUrl: config.notifyUrl,
+    ...(config.gstinIndex && { gstinIndex: config.gstinIndex }),
+  });
   const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
   return Worker.create({
     connection: opts.connection,
@@ -50,4 +63,21 @@ export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise
     ...(config.maxTaskQueueActivitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }),
     shutdownGraceTime: config.shutdownGraceMs,
   });
+}
+
+/**
+ * The worker process's EAS accounts: from the configured credentials source (GST_CREDENTIALS_FILE or EAS_*), one
+ * client per EAS user and org, with EAS call metrics. Log them out when the worker stops (`logoutAll`).
+ */
+export function workerAccounts(config: WorkerConfig): EasAccounts {
+  const credentials =
+    config.credentials ??
+    new EnvCredentials({ EAS_EMAIL: config.eas.email, EAS_PASSWORD: config.eas.password, EAS_ORG_ID: config.eas.orgId, GSTN_USERNAME: config.eas.gstnUsername });
+  return new EasAccounts(config.eas, credentials, { onCall: easCallMetrics });
+}
+
+/** Logs every EAS token of the process out (after `worker.run()` ends); says how many, never which. */
+export async function logoutAccounts(accounts: EasAccounts, log: (line: string) => void = console.log): Promise<void> {
+  const n = await accounts.logoutAll().catch(() => 0);
+  log(`gst-download-worker: logged out ${n} EAS token(s)`);
 }

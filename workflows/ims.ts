@@ -46,7 +46,7 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
       () => acts.short.submitIms(input.gstin, input.section, input.status),
       async () => {
         if (state.pages === undefined) {
-          state.pages = await guard.run(() => acts.short.countPages(state.taskId));
+          state.pages = await guard.run(() => acts.short.countPages(state.taskId, input.gstin));
           state.nextPage = 1;
           tracker.pagesTotal(state.pages);
         }

@@ -4,3 +4,4 @@ export { downloadImsInvoices } from './ims';
 export { downloadGstr2b } from './gstr2b';
 export { getIrnDetails } from './irn';
 export { syncReturnPeriod } from './sync';
+export { gstnSession } from './gstn-session';

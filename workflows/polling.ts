@@ -43,7 +43,7 @@ export async function pollTask(
     tracker.progress.nextPollAt = new Date(Date.now() + delay).toISOString();
     tracker.details();
     await sleep(delay);
-    const s = await guard.run(() => acts.short.checkTask(state.taskId));
+    const s = await guard.run(() => acts.short.checkTask(state.taskId, guard.gstin));
     state.polls++;
     tracker.progress.polls = state.polls;
     tracker.progress.nextPollAt = undefined;

@@ -14,8 +14,8 @@ export const mainHelp = `Usage: gst-download COMMAND [flags]   (gst-download COM
   status ID                                 stage and progress, or the summary / failure of a closed one
   follow ID                                 live progress until the download ends
   list [--gstin G] [--period P] [--kind K] [--stage S] [--running]   find downloads
-  session request-otp --gstin G             ask GSTN for an OTP (a download waits in AWAITING_OTP)
-  session verify-otp --gstin G --otp OTP    verify it and resume the waiting downloads
+  session pending                           GSTINs whose session waits for an OTP (request id, waiting downloads)
+  session verify-otp --gstin G --otp -      verify the OTP (stdin) and resume every waiting download
   schedule create|list|describe|pause|unpause|trigger|backfill|delete …   monthly sync schedules
 
 Temporal: --address or TEMPORAL_ADDRESS (default 127.0.0.1:7233), --namespace or TEMPORAL_NAMESPACE,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ZipFile } from 'yazl';
 import { createActivities } from '../../activities';
+import { singleAccount } from '../../eas/accounts';
 import type { EasClient } from '../../eas/client';
 import { FileStore } from '../../store/file-store';
 import type { DownloadLocation } from '../../store/store';
@@ -55,7 +56,7 @@ function activitiesServing(zip: Buffer) {
       return { bytes: zip.length, sha256: '' };
     },
   } as unknown as EasClient;
-  return createActivities({ eas, store, config: DEFAULT_CONFIG });
+  return createActivities({ accounts: singleAccount(eas), store, config: DEFAULT_CONFIG });
 }
 
 async function attempt(zip: Buffer, loc: DownloadLocation): Promise<ApplicationFailure> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createActivities, type Activities } from '../../activities';
 import { errorMap } from '../../activities/error-map';
+import { singleAccount } from '../../eas/accounts';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
 import { sandboxEasEnv } from '../../sandbox/user';
@@ -38,7 +39,7 @@ export async function setup(opts: Partial<SandboxOptions> = {}): Promise<Env> {
     eas,
     store,
     dataDir,
-    acts: createActivities({ eas, store, config: DEFAULT_CONFIG }),
+    acts: createActivities({ accounts: singleAccount(eas), store, config: DEFAULT_CONFIG }),
     close: async () => {
       await sandbox.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -278,7 +278,7 @@ describe('GSTN session', () => {
     expect((await easError(eas.irnDetails(GSTIN_D, IRN))).gstnCode).toBe('RET11402');
     const reqId = await eas.requestOtp(GSTIN_D);
     expect(reqId).toMatch(/^[0-9a-f-]{36}$/);
-    const sessionId = await eas.verifyOtp(GSTIN_D, reqId, SANDBOX_USER.otp);
+    const sessionId = await eas.verifyOtp(GSTIN_D, reqId, (await admin.phone(GSTIN_D)).otp);
     expect(typeof sessionId).toBe('string');
 
     const { body } = await eas.irnDetails(GSTIN_D, IRN);
@@ -303,7 +303,7 @@ describe('GSTN session', () => {
     await admin.endSessions([GSTIN_BIG]); // that session reaches its maximum age
     expect((await easError(worker.refreshSession(GSTIN_BIG))).kind).toBe('gstn-session-expired');
     const cli = client(); // gst-download session verify-otp
-    await cli.verifyOtp(GSTIN_BIG, await cli.requestOtp(GSTIN_BIG), SANDBOX_USER.otp);
+    await cli.verifyOtp(GSTIN_BIG, await cli.requestOtp(GSTIN_BIG), (await admin.phone(GSTIN_BIG)).otp);
     await admin.expireSessions([GSTIN_BIG]);
     await expect(worker.refreshSession(GSTIN_BIG)).resolves.toEqual(expect.any(String));
     await expect(worker.irnDetails(GSTIN_BIG, IRN)).resolves.toBeTruthy();

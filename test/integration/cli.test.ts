@@ -15,7 +15,6 @@ import { CLI_ENTRY, expectFolderMatchesTruth, Harness } from './harness';
 
 jest.setTimeout(180_000);
 
-const OTP = '575757'; // sandbox/user.ts SANDBOX_USER.otp
 
 let h: Harness;
 const timings: Array<{ args: string; firstOutputMs: number; totalMs: number }> = [];
@@ -274,22 +273,29 @@ test('session: request-otp, a wrong OTP fails in one line, the right one restore
   expect(otpRequestId).toMatch(/^[0-9a-f-]{36}$/);
   const human = await cli(['session', 'request-otp', '--gstin', gstin]);
   expect(human.stdout).toMatch(new RegExp(`^OTP sent to the taxpayer of ${gstin}; request id [0-9a-f-]{36}\n`));
+  // the second request replaced the first (as on GSTN): only its id can be verified now
+  const latest = await h.admin.phone(gstin);
+  expect(human.stdout).toContain(latest.otpRequestId);
+  const OTP = latest.otp;
+  const superseded = await cli(['session', 'verify-otp', '--gstin', gstin, '--request-id', otpRequestId, '--otp', OTP]);
+  expect(superseded.code).toBe(1);
+  expect(superseded.stderr).toMatch(/AUTH4032 OTP request is no longer valid/);
 
-  const wrong = await cli(['session', 'verify-otp', '--gstin', gstin, '--request-id', otpRequestId, '--otp', '123456']);
+  const wrong = await cli(['session', 'verify-otp', '--gstin', gstin, '--request-id', latest.otpRequestId, '--otp', OTP === '123456' ? '123457' : '123456']);
   expect(wrong.code).toBe(1);
   expect(wrong.stderr).toMatch(new RegExp(`^gst-download: verifying the OTP for ${gstin} failed: [^\\n]*Invalid OTP[^\\n]*\\n$`));
   expect(wrong.stderr).not.toContain('123456');
   expect((await h.admin.sessions()).sessions.find((s) => s.gstin === gstin)).toMatchObject({ live: false });
 
-  const malformed = await cli(['session', 'verify-otp', '--gstin', gstin, '--request-id', otpRequestId, '--otp', '12ab']);
+  const malformed = await cli(['session', 'verify-otp', '--gstin', gstin, '--request-id', latest.otpRequestId, '--otp', '12ab']);
   expect(malformed.code).toBe(2);
   expect(malformed.stderr).toBe('gst-download: otp: must be 6 digits\n');
 
   // The OTP from stdin: it stays out of the process list.
-  const right = await cli(['session', 'verify-otp', '--gstin', gstin, '--request-id', otpRequestId, '--otp', '-'], { stdin: `${OTP}\n` });
+  const right = await cli(['session', 'verify-otp', '--gstin', gstin, '--request-id', latest.otpRequestId, '--otp', '-'], { stdin: `${OTP}\n` });
   expect(right.stderr).toBe('');
   expect(right.code).toBe(0);
   expect(right.stdout).toBe(`GSTN session for ${gstin} restored\nno download was waiting for it\n`);
-  for (const r of [req, human, wrong, malformed, right]) expect(r.stdout + r.stderr).not.toContain(OTP);
+  for (const r of [req, human, superseded, wrong, malformed, right]) expect(r.stdout + r.stderr).not.toContain(OTP);
   expect((await h.admin.sessions()).sessions.find((s) => s.gstin === gstin)).toMatchObject({ live: true, refreshable: true });
 });

@@ -15,8 +15,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { EasClient } from '../../eas/client';
+import { EasAccounts } from '../../eas/accounts';
 import { easConfigFromEnv } from '../../eas/config';
+import type { CredentialsProvider } from '../../eas/credentials';
 import { sandboxEasEnv } from '../../sandbox/user';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type SandboxOptions } from '../../sandbox/server';
@@ -26,7 +27,7 @@ import { FileStore } from '../../store/file-store';
 import type { Store } from '../../store/store';
 import { DEFAULT_CONFIG, type DownloadConfig } from '../../domain/config';
 import type { WorkerConfig } from '../../worker/config';
-import { createDownloadWorker } from '../../worker/worker';
+import { createDownloadWorker, workerAccounts } from '../../worker/worker';
 import type { DownloadSummary } from '../../workflows/types';
 
 /** The built `gst-download` CLI (npm test builds first). */
@@ -74,8 +75,19 @@ export function fastDownloadConfig(over: Partial<DownloadConfig> = {}): Download
 
 export interface RunningWorker {
   worker: Worker;
+  /** Its EAS accounts (one token per EAS user), logged out when it stops. */
+  accounts: EasAccounts;
   done: Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface WorkerOverrides {
+  /** Who serves each GSTIN (default: the sandbox user for every GSTIN). */
+  credentials?: CredentialsProvider;
+  maxCachedWorkflows?: number;
+  maxConcurrentActivities?: number;
+  /** GST_NOTIFY_URL. */
+  notifyUrl?: string;
 }
 
 export class Harness {
@@ -129,26 +141,36 @@ export class Harness {
     };
   }
 
-  /** A new worker process-equivalent: its own EAS client (own token cache), same task queue and store. */
+  /** The EAS accounts of the worker started last (its tokens, for tests that look for them). */
+  lastAccounts: EasAccounts | undefined;
+
+  /**
+   * A new worker process-equivalent: its own EAS accounts (own tokens, logged out when it stops), same task queue
+   * and store.
+   */
   async startWorker(
-    download: Partial<DownloadConfig> = {},
-    opts: { store?: Store; worker?: Partial<WorkerConfig>; workflowBundle?: { code: string } } = {},
+    download: Partial<DownloadConfig> = {}, opts: { store?: Store; worker?: Partial<WorkerConfig>; workflowBundle?: { code: string } } & WorkerOverrides = {},
   ): Promise<RunningWorker> {
-    const config = { ...this.workerConfig(download), ...opts.worker };
-    const worker = await createDownloadWorker({
-      connection: this.native,
-      config,
-      workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
-      eas: new EasClient(config.eas),
-      store: opts.store,
-    });
+    const config = {
+      ...this.workerConfig(download),
+      ...opts.worker,
+      ...(opts.credentials && { credentials: opts.credentials }),
+      ...(opts.maxCachedWorkflows && { maxCachedWorkflows: opts.maxCachedWorkflows }),
+      ...(opts.maxConcurrentActivities && { maxConcurrentActivities: opts.maxConcurrentActivities }),
+      ...(opts.notifyUrl && { notifyUrl: opts.notifyUrl }),
+    };
+    const accounts = workerAccounts(config);
+    this.lastAccounts = accounts;
+    const worker = await createDownloadWorker({ connection: this.native, config, workflowBundle: opts.workflowBundle ?? (await workflowBundle()), accounts, store: opts.store });
     const done = worker.run();
     const running: RunningWorker = {
       worker,
+      accounts,
       done,
       stop: async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await done;
+        await accounts.logoutAll();
       },
     };
     this.workers.push(running);
@@ -162,10 +184,26 @@ export class Harness {
 
   async close(): Promise<void> {
     await this.stopWorkers();
+    await this.endSessionWorkflows();
     await this.native.close();
     await this.connection.close();
     await this.sandbox.close();
     await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Session workflows are one per GSTIN in the namespace (id gstn-session-<GSTIN>), and this harness's task queue
+   * dies with it: end the ones it started, so another test file's downloads of the same GSTIN start their own.
+   */
+  async endSessionWorkflows(): Promise<void> {
+    const query = `WorkflowType = "gstnSession" AND TaskQueue = "${this.taskQueue}" AND ExecutionStatus = "Running"`;
+    try {
+      for await (const wf of this.client.workflow.list({ query })) {
+        await this.client.workflow.getHandle(wf.workflowId).terminate('test harness closed').catch(() => undefined);
+      }
+    } catch {
+      /* visibility unavailable: nothing to end */
+    }
   }
 
   /** The environment a `gst-download` child process needs to reach this harness's server, queue, store and sandbox. */

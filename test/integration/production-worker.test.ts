@@ -20,7 +20,11 @@ import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { freePort } from '../../scripts/temporal-server';
 import { startTracing } from '../../worker/tracing';
-import { progressQuery, provideOtpUpdate } from '../../workflows/messages';
+import { verifyOtpAndResume } from '../../client/session';
+import { sessionWorkflowId } from '../../domain/session';
+import { EasClient } from '../../eas/client';
+import { easConfigFromEnv } from '../../eas/config';
+import { progressQuery } from '../../workflows/messages';
 import type { DownloadSummary } from '../../workflows/types';
 import { testTemporal, uniqueTaskQueue } from '../fixtures/temporal-env';
 import { waitFor } from './harness';
@@ -185,6 +189,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+  // its GSTIN's session workflow lived on this file's task queue: end it for the test files after this one
+  await client?.workflow.getHandle(sessionWorkflowId(otpGstin)).terminate('test done').catch(() => undefined);
   await connection?.close();
   await collector?.close();
   await sandbox?.close();
@@ -220,7 +226,14 @@ test('downloads run to completion: IMS pages (one retried), an e-invoice ZIP, a 
   const b = await start('downloadEinvoices', einvoice, `prod-einvoice-${run}`);
   const c = await start('downloadGstr2b', gstr2b, `prod-gstr2b-${run}`);
   await waitFor(async () => (await c.query(progressQuery)).stage === 'AWAITING_OTP', 'the GSTR-2B download waiting for an OTP', 60_000);
-  expect(await c.executeUpdate(provideOtpUpdate, { args: [{ otp: SANDBOX_USER.otp }] })).toEqual({ restored: true });
+  // the taxpayer's OTP, verified outside Temporal against the session workflow's request
+  const eas = new EasClient(easConfigFromEnv(sandboxEasEnv(sandbox.url)));
+  const verified = await waitFor(
+    async () => verifyOtpAndResume(client, eas, otpGstin, (await admin.phone(otpGstin)).otp).catch(() => undefined),
+    'the OTP verified against the session workflow',
+  );
+  expect(verified.waiting).toContain(c.workflowId);
+  await eas.logout();
   results = {
     ims: (await a.result()) as DownloadSummary,
     einvoice: (await b.result()) as DownloadSummary,
@@ -301,7 +314,7 @@ test('traces reach the OTLP collector: one trace per download, activity spans un
     expect(s.traceId).toBe(workflowSpan?.traceId);
     expect(byId.get(s.parentSpanId ?? '')?.name).toBe('StartActivity:downloadImsPage');
   }
-  for (const name of ['RunWorkflow:downloadEinvoices', 'RunWorkflow:downloadGstr2b', 'RunActivity:downloadEinvoiceResult', 'RunActivity:verifyGstnOtp']) {
+  for (const name of ['RunWorkflow:downloadEinvoices', 'RunWorkflow:downloadGstr2b', 'RunActivity:downloadEinvoiceResult', 'RunActivity:askGstnSession', 'RunActivity:requestGstnOtp']) {
     expect(spans.map((s) => s.name)).toContain(name);
   }
 });
@@ -320,10 +333,17 @@ test('the recorded histories replay against the prebuilt bundle (its interceptor
   }
 });
 
-test('SIGTERM stops the worker gracefully: exit code 0', async () => {
+test('SIGTERM stops the worker gracefully: exit code 0, its EAS token logged out (the active-token count drops)', async () => {
+  const before = await admin.tokens();
+  expect(before.byUser[SANDBOX_USER.email]!.active).toBeGreaterThanOrEqual(1);
   const code = await worker.stop();
   expect(worker.out).toContain('gst-download-worker: stopped');
+  expect(worker.out).toContain('gst-download-worker: logged out 1 EAS token(s)');
   expect(code).toBe(0);
+  const after = await admin.tokens();
+  expect(after.byUser[SANDBOX_USER.email]!.active).toBe(before.byUser[SANDBOX_USER.email]!.active - 1);
+  expect(after.logouts).toBe(before.logouts + 1);
+  console.log(`SIGTERM: active EAS tokens ${before.active} → ${after.active}, logouts ${before.logouts} → ${after.logouts}`);
 });
 
 test('production refuses to bundle from source; outside production WORKER_WORKFLOW_BUNDLE=source does, more slowly', async () => {

@@ -19,7 +19,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SandboxAdmin } from '../../sandbox/admin';
-import { findAwaitingOtp } from '../../client/session';
+import { findAwaitingOtp, sessionOf } from '../../client/session';
 import { startImsDownload } from '../../client/start';
 import { ensureTemporalBinary, freePort } from '../../scripts/temporal-server';
 import { waitFor } from './harness';
@@ -65,15 +65,23 @@ const NOT_RUN_HERE: Array<[RegExp, string]> = [
 const RUN_HERE = /^(gst-download |npm run cli -- |temporal )/;
 
 /** What a command needs to be true before it runs, and what it then must print. */
-const SITUATIONS: Array<{ command: RegExp; before(m: RegExpMatchArray, s: Stack): Promise<void>; prints: RegExp }> = [
+const SITUATIONS: Array<{
+  command: RegExp;
+  before(m: RegExpMatchArray, s: Stack): Promise<void>;
+  /** What the reader types (the OTP from the taxpayer's phone, read from the sandbox's phone view). */
+  stdin?(m: RegExpMatchArray, s: Stack): Promise<string>;
+  prints: RegExp;
+}> = [
   {
-    // verify-otp without --request-id: for a download that lost its GSTN session and waits in AWAITING_OTP
-    command: /^gst-download session verify-otp --gstin (\S+) --otp \d{6}$/,
+    // verify-otp: for a download that lost its GSTN session and waits on its GSTIN's session workflow for the OTP
+    command: /^gst-download session verify-otp --gstin (\S+) --otp -$/,
     async before(m, s) {
       await s.admin.endSessions([m[1]!]);
       await startImsDownload(s.client, { gstin: m[1]!, section: 'B2BA' }, { gstinChecksum: 'off' });
       await waitFor(async () => ((await findAwaitingOtp(s.client, m[1]!)).length ? true : undefined), `a download of ${m[1]} in AWAITING_OTP`);
+      await waitFor(async () => ((await sessionOf(s.client, m[1]!))?.state === 'AWAITING_OTP' ? true : undefined), `the session of ${m[1]} awaiting its OTP`);
     },
+    stdin: async (m, s) => `${(await s.admin.phone(m[1]!)).otp}\n`,
     prints: /^resumed 1 waiting download\(s\): gst-ims-/m,
   },
 ];
@@ -157,7 +165,7 @@ test('the README shows commands, each of them runnable here or covered by a name
       expect(command).not.toMatch(/<[\w-]+>/); // a placeholder no earlier command printed a value for
       const situation = SITUATIONS.map((x) => ({ ...x, m: command.match(x.command) })).find((x) => x.m);
       if (situation) await situation.before(situation.m!, stack);
-      const run = await sh(command, env);
+      const run = await sh(command, env, situation?.stdin ? await situation.stdin(situation.m!, stack) : undefined);
       runs.push(run);
       expect({ command: run.command, code: run.code, ...(run.code !== 0 && { stdout: run.stdout, stderr: run.stderr }) }).toEqual({ command: run.command, code: 0 });
       if (situation) expect(run.stdout).toMatch(situation.prints);
@@ -174,6 +182,7 @@ test('the README shows commands, each of them runnable here or covered by a name
     do {
       open = [];
       for await (const wf of client.workflow.list()) {
+        if (wf.type === 'gstnSession') continue; // a GSTIN's session workflow outlives its downloads (GST_SESSION_KEEP_ALIVE_MS)
         if (wf.status.name === 'RUNNING') open.push(wf.workflowId);
         else closed.set(`${wf.workflowId}/${wf.runId}`, `${wf.type} ${wf.status.name}`);
       }
@@ -188,13 +197,14 @@ test('the README shows commands, each of them runnable here or covered by a name
   }
 });
 
-function sh(command: string, env: NodeJS.ProcessEnv): Promise<Run> {
+function sh(command: string, env: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn('sh', ['-c', command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000, killSignal: 'SIGKILL' });
+    const p = spawn('sh', ['-c', command], { cwd: ROOT, env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: 240_000, killSignal: 'SIGKILL' });
+    if (stdin !== undefined) p.stdin!.end(stdin);
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
+    p.stdout!.on('data', (d) => (stdout += d));
+    p.stderr!.on('data', (d) => (stderr += d));
     p.on('error', reject);
     p.on('close', (code) => resolve({ command, code, stdout, stderr }));
   });

@@ -10,14 +10,14 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
-import { findAwaitingOtp, verifyOtpAndResume } from '../../client/session';
+import { sessionOf, verifyOtpAndResume } from '../../client/session';
+import { sessionWorkflowId } from '../../domain/session';
 import { EasClient } from '../../eas/client';
 import { SANDBOX_USER } from '../../sandbox/user';
 import { workflowIds } from '../../domain/ids';
 import type { EinvoiceInput } from '../../domain/inputs';
 import { ensureTemporalBinary } from '../../scripts/temporal-server';
-import { progressQuery, provideOtpUpdate } from '../../workflows/messages';
+import { progressQuery } from '../../workflows/messages';
 import type { SyncResult } from '../../workflows/sync';
 import { hmacGstinIndex } from '../../temporal/search-index';
 import { Harness, waitFor } from './harness';
@@ -83,26 +83,22 @@ record('record one history per workflow and path', async () => {
 });
 
 // RECORD_HISTORIES=1 npx jest record-histories -t otp  (records only these, leaving the files above as they are)
-record('record the AWAITING_OTP paths: resumed by signal, and by the provideOtp update', async () => {
+// gstr2b-otp-signal.json and ims-otp-update.json were recorded before the session workflow (the download asked for
+// its own OTP; the provideOtp update): they stay, so the legacy path keeps replaying.
+record('record the AWAITING_OTP path through the session workflow: the download and its GSTIN\'s gstnSession', async () => {
   const eas = new EasClient(h.workerConfig().eas);
-  const waiting = (handle: WorkflowHandle) =>
-    waitFor(async () => ((await handle.query(progressQuery)).stage === 'AWAITING_OTP' ? true : undefined), 'AWAITING_OTP');
-
-  await h.admin.endSessions(['29AAACW4202F1ZM']);
-  const bySignal = await h.start('downloadGstr2b', { gstin: '29AAACW4202F1ZM', retPeriod: '092025' }, 'replay-gstr2b-otp-signal');
-  await waiting(bySignal);
-  await waitFor(async () => ((await findAwaitingOtp(h.client, '29AAACW4202F1ZM')).length ? true : undefined), 'visible');
-  await verifyOtpAndResume(h.client, eas, '29AAACW4202F1ZM', SANDBOX_USER.otp);
-  await bySignal.result();
-  await save('gstr2b-otp-signal', bySignal.workflowId);
-
-  await h.admin.endSessions(['24AAACC1206D1ZM']);
-  const byUpdate = await h.start('downloadImsInvoices', { gstin: '24AAACC1206D1ZM', section: 'B2B' }, 'replay-ims-otp-update');
-  await waiting(byUpdate);
-  await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: '000000' }] }).catch(() => undefined);
-  await byUpdate.executeUpdate(provideOtpUpdate, { args: [{ otp: SANDBOX_USER.otp }] });
-  await byUpdate.result();
-  await save('ims-otp-update', byUpdate.workflowId);
+  const gstin = '29AAACW4202F1ZM';
+  await h.admin.endSessions([gstin]);
+  const download = await h.start('downloadGstr2b', { gstin, retPeriod: '092025' }, 'replay-gstr2b-otp-session');
+  await waitFor(async () => ((await download.query(progressQuery)).stage === 'AWAITING_OTP' ? true : undefined), 'AWAITING_OTP');
+  await waitFor(async () => ((await sessionOf(h.client, gstin))?.state === 'AWAITING_OTP' ? true : undefined), 'session AWAITING_OTP');
+  await verifyOtpAndResume(h.client, eas, gstin, (await h.admin.phone(gstin)).otp);
+  await download.result();
+  await eas.logout();
+  await save('gstr2b-otp-session-workflow', download.workflowId);
+  const session = h.client.workflow.getHandle(sessionWorkflowId(gstin));
+  await session.terminate('recorded');
+  await save('gstn-session-otp', session.workflowId);
 });
 
 // RECORD_HISTORIES=1 npx jest record-histories -t sync  (records only this one)

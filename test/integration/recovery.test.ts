@@ -4,6 +4,8 @@
  * problem that cannot heal must fail, readable, after a bounded number of tries.
  */
 import { WorkflowFailedError } from '@temporalio/client';
+import { sessionWorkflowId } from '../../domain/session';
+import { sessionQuery } from '../../workflows/messages';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DownloadSummary } from '../../workflows/types';
 import { Harness } from './harness';
@@ -51,7 +53,7 @@ test('EAS token expiry in the middle of a download: the client refreshes and the
   expect(req.byRoute.refresh?.byStatus['200']).toBeGreaterThanOrEqual(1);
 });
 
-test('GSTN session expiry in the middle of a multi-file GSTR-2B: refreshGstnSession runs and the files complete', async () => {
+test('GSTN session expiry in the middle of a multi-file GSTR-2B: the session workflow refreshes it once and the files complete', async () => {
   const gstin = '29AAACW4202F1ZM';
   await h.admin.config({ gstins: { [gstin]: { gstr2bRecords: 200, gstr2bDocsPerFile: 20 } } });
   // Two files come down, then the GSTN session lapses as the third is asked for.
@@ -62,9 +64,14 @@ test('GSTN session expiry in the middle of a multi-file GSTR-2B: refreshGstnSess
   const req = await h.admin.requests();
   expect(req.byRoute.gstr2b!.byStatus['502']).toBeGreaterThanOrEqual(1);
   expect(req.byRoute.gstnAuth!.byStatus['200']).toBeGreaterThanOrEqual(1);
+  // the concurrent refused files asked the GSTIN's session workflow once, and it refreshed the session (no OTP)
   const events = (await handle.fetchHistory()).events ?? [];
-  const refreshes = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'refreshGstnSession');
-  expect(refreshes.length).toBe(1);
+  const asks = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'askGstnSession');
+  expect(asks.length).toBe(1);
+  const session = h.client.workflow.getHandle(sessionWorkflowId(gstin));
+  const sessionEvents = (await session.fetchHistory()).events ?? [];
+  expect(sessionEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'refreshGstnSession').length).toBeGreaterThanOrEqual(1);
+  expect(await session.query(sessionQuery)).toMatchObject({ state: 'LIVE', otpRequests: 0 });
 });
 
 test('GSTN session gone before submission: refreshed, then the job is submitted', async () => {

@@ -175,3 +175,40 @@ describe('EAS headers', () => {
     expect((await probe(b)).status).toBe(403);
   });
 });
+
+describe('tenants: several EAS users, each with its own org and token limit', () => {
+  const TENANT = { email: 'tenant-b@example.in', password: 'tenant-b-password', orgId: '0d9c2b77-1b7e-4d1a-9b0e-6c2f1e2d3b40', orgName: 'Tenant B' };
+
+  it("logs each user in to its own org; a token works only with its user's org; limits and counts are per user", async () => {
+    const s = await start({ users: [TENANT] });
+    try {
+      const r = await call(`${s.url}${ROUTES.authTokens}`, loginBody({ handle: TENANT.email, password: TENANT.password }));
+      expect(r.status).toBe(200);
+      expect(r.json.data.associatedOrgs[0].organisation).toMatchObject({ id: TENANT.orgId, name: 'Tenant B' });
+      const b = r.json.data.token as string;
+      const own = await call(`${s.url}${ROUTES.taskStatus('x')}`, { headers: { [HEADERS.orgId]: TENANT.orgId, [HEADERS.userToken]: b } });
+      expect(own.status).toBe(404);
+      // B's token under A's org (or A's under B's) is refused
+      expect((await eas(s.url, b, ROUTES.taskStatus('x'))).json.error.message).toBe('err-invalid-org');
+      const a = await login(s.url);
+      const cross = await call(`${s.url}${ROUTES.taskStatus('x')}`, { headers: { [HEADERS.orgId]: TENANT.orgId, [HEADERS.userToken]: a } });
+      expect(cross.json.error.message).toBe('err-invalid-org');
+      // A's ten tokens do not use up B's
+      for (let i = 1; i < TOKEN_RULES.maxActiveTokens; i++) await login(s.url);
+      expect((await call(`${s.url}${ROUTES.authTokens}`, loginBody())).status).toBe(401);
+      expect((await call(`${s.url}${ROUTES.authTokens}`, loginBody({ handle: TENANT.email, password: TENANT.password }))).status).toBe(200);
+      const report = await s.admin.tokens();
+      expect(report.byUser[SANDBOX_USER.email]).toEqual({ active: 10, logins: 10, logouts: 0 });
+      expect(report.byUser[TENANT.email]).toEqual({ active: 2, logins: 2, logouts: 0 });
+      expect(report.active).toBe(12);
+      // a logout drops the active count and is counted
+      expect((await call(`${s.url}${ROUTES.logout}`, bearer('POST', b))).status).toBe(200);
+      const after = await s.admin.tokens();
+      expect(after.byUser[TENANT.email]).toEqual({ active: 1, logins: 2, logouts: 1 });
+      expect(after).toMatchObject({ active: 11, logouts: 1 });
+      expect(JSON.stringify(after)).not.toContain(b);
+    } finally {
+      await s.sandbox.close();
+    }
+  });
+});

@@ -80,3 +80,16 @@ test('a plain bug is Internal: retried, then final at the last attempt; never a 
   expect(last.nonRetryable).toBe(true);
   expect(last.message).toContain('giving up');
 });
+
+test('err-active-tokens-limit-exceeded is its own kind: EasTokenLimit, retried, not at the transient pace', () => {
+  const f = toFailure(EasError.fromBody('login', 401, body(ERRORS.activeTokensLimit)));
+  expect(f.type).toBe('EasTokenLimit');
+  expect(f.nonRetryable).toBe(false);
+  expect(f.message).toContain('err-active-tokens-limit-exceeded');
+});
+
+test('a wrong GSTN username for the GSTIN is a configuration problem: not retried', () => {
+  const f = toFailure(EasError.fromBody('gstnAuth', 502, body(ERRORS.gstnReturnedError, gstnErrorArgs('invalidUsername'))));
+  expect(f.type).toBe('EasRequestRefused');
+  expect(f.nonRetryable).toBe(true);
+});

@@ -1,6 +1,7 @@
 /** Refuse to start wrong: a production worker names what it lacks instead of falling back to the sandbox. */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, workerConfigFromEnv } from '../../worker/config';
 
@@ -29,13 +30,22 @@ test('production with gateway and single-tenant credentials starts; none of them
 });
 
 test('production with a credentials file instead of EAS_EMAIL/EAS_PASSWORD/GSTN_USERNAME starts', () => {
-  expect(() => workerConfigFromEnv({ ...without('EAS_EMAIL', 'EAS_PASSWORD', 'GSTN_USERNAME'), GST_CREDENTIALS_FILE: '/run/secrets/gst.json' })).not.toThrow();
+  const file = join(mkdtempSync(join(tmpdir(), 'gst-prod-')), 'gst.json');
+  writeFileSync(file, JSON.stringify({ tenants: { acme: { eas: { email: 'ops@acme.in', password: 'pw' }, gstins: { '27AAPFU0939F1ZV': 'acme.mh' } } } }));
+  chmodSync(file, 0o600);
+  const c = workerConfigFromEnv({ ...without('EAS_EMAIL', 'EAS_PASSWORD', 'GSTN_USERNAME'), GST_CREDENTIALS_FILE: file });
+  expect(c.credentials?.source.kind).toBe('file');
+});
+
+test('production with GSTN_USERNAMES (per GSTIN) instead of GSTN_USERNAME starts', () => {
+  const c = workerConfigFromEnv({ ...without('GSTN_USERNAME'), GSTN_USERNAMES: '27AAPFU0939F1ZV=acme.mh' });
+  expect(c.credentials?.source).toEqual({ kind: 'env', detail: 'EAS_EMAIL ops@example.com, 1 GSTIN(s) in GSTN_USERNAMES' });
 });
 
 test('production with nothing names the gateway and both ways to give credentials', () => {
   expect(refusal({ NODE_ENV: 'production' })).toBe(
     'refusing to start with NODE_ENV=production: the EAS gateway is not set: EAS_BASE_URL, EAS_AUTH_URL; ' +
-      'no credentials source: set GST_CREDENTIALS_FILE, or EAS_EMAIL + EAS_PASSWORD + GSTN_USERNAME',
+      'no credentials source: set GST_CREDENTIALS_FILE, or EAS_EMAIL + EAS_PASSWORD + GSTN_USERNAME (or GSTN_USERNAMES)',
   );
 });
 
@@ -65,7 +75,7 @@ const MAIN = join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
   expect(r.status).toBe(1);
   expect(r.stderr.trim()).toBe(
     'gst-download-worker: refusing to start with NODE_ENV=production: the EAS gateway is not set: EAS_AUTH_URL; ' +
-      'no credentials source: set GST_CREDENTIALS_FILE, or EAS_EMAIL + EAS_PASSWORD + GSTN_USERNAME',
+      'no credentials source: set GST_CREDENTIALS_FILE, or EAS_EMAIL + EAS_PASSWORD + GSTN_USERNAME (or GSTN_USERNAMES)',
   );
   expect(r.stdout).not.toMatch(/serving/);
 });

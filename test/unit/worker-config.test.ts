@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { workflowSourceFromEnv } from '../../worker/bundle';
-import { ConfigError, describeTelemetry, OTLP_DEFAULT_TRACES_URL, telemetryConfigFromEnv, workerConfigFromEnv } from '../../worker/config';
+import { ConfigError, describeConfig, describeTelemetry, OTLP_DEFAULT_TRACES_URL, telemetryConfigFromEnv, workerConfigFromEnv } from '../../worker/config';
 
 describe('workerConfigFromEnv: worker tuning', () => {
   test('defaults: 32 activity slots, 200 cached workflows, the SDK defaults for the rest, no rate limits', () => {
@@ -42,6 +42,19 @@ describe('workerConfigFromEnv: worker tuning', () => {
     expect(() => workerConfigFromEnv({ GST_OTP_WAIT_MS: 'forever' })).toThrow(/GST_OTP_WAIT_MS/);
     expect(() => workerConfigFromEnv({ GST_OTP_CHECK_INITIAL_MS: '0' })).toThrow(/GST_OTP_CHECK_INITIAL_MS must be at least 1000/);
     expect(() => workerConfigFromEnv({ GST_OTP_CHECK_INITIAL_MS: '60000', GST_OTP_CHECK_MAX_MS: '5000' })).toThrow(/must not be below/);
+  });
+
+  test('credentials, the OTP notification and the session workflow from the environment; nothing secret described', () => {
+    const c = workerConfigFromEnv({ EAS_EMAIL: 'ops@acme.in', EAS_PASSWORD: 'pw-secret', GSTN_USERNAME: 'acme.user', GST_NOTIFY_URL: 'https://hooks.example/otp', GST_SESSION_REFRESH_MS: '3600000' });
+    expect(c.credentials?.source).toEqual({ kind: 'env', detail: 'EAS_EMAIL ops@acme.in, 0 GSTIN(s) in GSTN_USERNAMES' });
+    expect(c.notifyUrl).toBe('https://hooks.example/otp');
+    expect(c.download.session).toEqual({ refreshEveryMs: 3_600_000, keepAliveMs: 12 * 3_600_000 });
+    expect(JSON.stringify(describeConfig(c))).not.toMatch(/pw-secret|acme\.user/);
+    expect(describeConfig(c)).toMatchObject({ credentials: 'env: EAS_EMAIL ops@acme.in, 0 GSTIN(s) in GSTN_USERNAMES', notify: 'https://hooks.example/otp' });
+    expect(workerConfigFromEnv({}).credentials?.source.kind).toBe('none');
+    expect(() => workerConfigFromEnv({ GST_CREDENTIALS_FILE: '/nonexistent/creds.json' })).toThrow(new ConfigError('GST_CREDENTIALS_FILE /nonexistent/creds.json cannot be read: ENOENT'));
+    expect(() => workerConfigFromEnv({ GST_NOTIFY_URL: 'ftp://x' })).toThrow(/GST_NOTIFY_URL must be an http\(s\) URL/);
+    expect(() => workerConfigFromEnv({ GST_SESSION_REFRESH_MS: '0' })).toThrow(/GST_SESSION_REFRESH_MS must be at least 60000/);
   });
 
   test.each([

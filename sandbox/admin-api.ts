@@ -37,6 +37,7 @@ function configProblem(p: ConfigPatch): string | undefined {
   if (p.taskSeconds !== undefined && (typeof p.taskSeconds !== 'number' || p.taskSeconds < 0)) return 'taskSeconds must be >= 0';
   if (p.taskPolls !== undefined && p.taskPolls !== null && !isCount(p.taskPolls)) return 'taskPolls must be a count or null';
   if (p.retentionMs !== undefined && !isCount(p.retentionMs)) return 'retentionMs must be a non-negative integer';
+  if (p.ranges !== undefined && typeof p.ranges !== 'boolean') return 'ranges must be true or false';
   return undefined;
 }
 

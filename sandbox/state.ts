@@ -36,6 +36,7 @@ export class SandboxState {
     if (p.taskSeconds !== undefined) c.taskSeconds = p.taskSeconds;
     if (p.taskPolls !== undefined) c.taskPolls = p.taskPolls;
     if (p.retentionMs !== undefined) c.retentionMs = p.retentionMs;
+    if (p.ranges !== undefined) c.ranges = p.ranges;
     return c;
   }
 
@@ -50,6 +51,7 @@ export class SandboxState {
       taskSeconds: this.opts.taskSeconds,
       taskPolls: null,
       retentionMs: this.opts.retentionMs,
+      ranges: true,
     };
   }
 }

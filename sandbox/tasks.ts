@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HEADERS, gstnErrorArgs, type EasErrorBody, type GstnErrorName, type RouteMatch, type TaskStatus } from '../eas/contract';
 import { einvoiceCacheKey, einvoiceEntries, type EinvoiceKey } from './einvoice-data';
-import { JSON_HEADERS, fail, header, okReply, type EnvelopeStyle, type Reply } from './http';
+import { JSON_HEADERS, fail, header, jsonReply, okReply, type EnvelopeStyle, type Reply } from './http';
 import { imsPage, imsPageCount, type ImsKey } from './ims-data';
 import type { SandboxState } from './state';
 import type { SandboxSizes } from './types';
@@ -83,11 +83,12 @@ export class TaskStore {
     if (match.name === 'taskDownload') {
       if (spec.kind !== 'einvoice') fail('resourceNotFound', { 'task-id': t.id });
       const zip = await this.einvoiceZip(spec.key, spec.sizes);
-      return {
-        status: 200,
-        headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${t.id}.zip"` },
-        body: { file: zip.file, size: zip.size },
-      };
+      const headers: Record<string, string> = { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${t.id}.zip"` };
+      if (!this.state.config.ranges) return { status: 200, headers, body: { file: zip.file, size: zip.size } };
+      headers['accept-ranges'] = 'bytes';
+      const range = byteRange(header(req, 'range'), zip.size);
+      if (range === 'unsatisfiable') return jsonReply(416, { error: 'range not satisfiable' }, { 'content-range': `bytes */${zip.size}` });
+      return { status: range ? 206 : 200, headers, body: { file: zip.file, size: zip.size, ...(range ? { range } : {}) } };
     }
     if (spec.kind !== 'ims') fail('resourceNotFound', { 'task-id': t.id });
     const pages = imsPageCount(this.state.seed, spec.key, spec.sizes);
@@ -122,4 +123,17 @@ export class TaskStore {
     if (!done) return 'processing';
     return t.error ? 'failed' : 'completed';
   }
+}
+
+/**
+ * A single `Range: bytes=N-` or `bytes=N-M` (the forms a resuming client sends), clamped to the file; undefined
+ * (whole file) for no header or a form this sandbox ignores, as RFC 9110 allows.
+ */
+export function byteRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const m = /^bytes=(\d+)-(\d*)$/.exec(value?.trim() ?? '');
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
 }

@@ -2,20 +2,21 @@
  * The activities: each one short, idempotent step that talks to EAS or the store and returns references.
  * Built from their dependencies so tests can hand in a client, a store and a config.
  */
-import { heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
 import type { EasClient } from '../eas/client';
-import { EINVOICE_ZIP, type ResultEntry } from '../eas/contract';
 import { isEasError } from '../eas/errors';
 import type { EinvoiceInput, Gstr2bInput } from '../domain/inputs';
-import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/store';
+import { ObjectNotFound, type DownloadLocation, type Manifest, type Store, type StoredFile } from '../store/store';
 import type { DownloadConfig } from '../domain/config';
 import { MAX_SUMMARY_FILES } from '../domain/config';
-import { corrupt, taskFailed } from './errors';
-import { countRecordsInFile } from './json-count';
+import { downloadEinvoiceResult, type EinvoiceResult } from './einvoice';
+import { corrupt } from './errors';
+import { sweepLocation } from './housekeeping';
 import { gstr2bRecords, imsPageRecords } from './records';
-import { ZipCorruptError, ZipReader } from './zip-reader';
+import type { Scratch } from './scratch';
+
+export type { EinvoiceResult } from './einvoice';
 
 export interface ActivityDeps {
   eas: EasClient;
@@ -23,14 +24,10 @@ export interface ActivityDeps {
   config: DownloadConfig;
   /** The value indexed as GstGstin for a GSTIN (a keyed hash when configured); absent = the GSTIN. */
   gstinIndex?: (gstin: string) => string;
-}
-
-export interface EinvoiceResult {
-  files: StoredFile[];
-  records: number;
-  bytes: number;
-  /** result.json entries that reported an error (kept in the manifest). */
-  failedEntries: Array<{ message: string; type: string }>;
+  /** This worker's local scratch space (ZIP reading). */
+  scratch: Scratch;
+  /** Bytes per committed segment of a ZIP transfer (default 16 MiB). */
+  zipSegmentBytes?: number;
 }
 
 export interface Gstr2bFirst {
@@ -75,14 +72,15 @@ function imsPageBodyRecords(body: Buffer): number {
 
 /** A stored file's reference with its checksum and records, read back from the store. */
 async function readBack(store: Store, loc: DownloadLocation, name: string, records: (body: Buffer) => number): Promise<StoredFile> {
-  const ref = `${store.locationRef(loc)}/${name}`;
-  const body = await store.read(ref).catch(() => {
-    throw corrupt(`${name} is missing from ${store.locationRef(loc)}`);
+  const ref = store.refOf(loc, name);
+  const body = await store.read(ref).catch((e: unknown) => {
+    if (e instanceof ObjectNotFound) throw corrupt(`${name} is missing from ${store.locationRef(loc)}`);
+    throw e;
   });
   return { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
 }
 
-export function createActivities({ eas, store, config, gstinIndex }: ActivityDeps) {
+export function createActivities({ eas, store, config, gstinIndex, scratch, zipSegmentBytes = 16 * 1024 * 1024 }: ActivityDeps) {
   return {
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
     async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {
@@ -138,56 +136,12 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
 
     async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<StoredFile> {
       const { body, data } = await eas.taskPage(taskId, page);
-      return store.writeFile(loc, pageName(page), body, imsPageRecords(data));
+      return store.put(loc, pageName(page), body, imsPageRecords(data));
     },
 
-    /** Streams the task's ZIP into the store, checks it, and stores result.json and every file-N.json. */
+    /** Brings the task's ZIP over (resumably), checks it, and stores result.json, every file-N.json and the ZIP. */
     async downloadEinvoiceResult(taskId: string, loc: DownloadLocation): Promise<EinvoiceResult> {
-      const zipTmp = await store.tempPath(loc, 'einvoice.zip');
-      let zip: ZipReader | undefined;
-      try {
-        await eas.downloadTaskZip(taskId, zipTmp);
-        heartbeat('downloaded');
-        zip = await ZipReader.open(zipTmp);
-        const resultBuf = await extractSmall(zip, store, loc, EINVOICE_ZIP.resultFile);
-        const entries = parseResultJson(resultBuf);
-        const files: StoredFile[] = [await store.writeFile(loc, EINVOICE_ZIP.resultFile, resultBuf, 0)];
-        const failedEntries: EinvoiceResult['failedEntries'] = [];
-        for (const entry of entries) {
-          if (entry.status !== '1' || typeof entry.data !== 'string') {
-            failedEntries.push({ message: entry.error?.message ?? 'unknown', type: entry.error?.type ?? 'unknown' });
-            continue;
-          }
-          const tmp = await store.tempPath(loc, entry.data);
-          try {
-            await zip.extractTo(entry.data, tmp);
-            const records = await countRecordsInFile(tmp).catch((e: Error) => {
-              throw new ZipCorruptError(`${entry.data}: ${e.message}`);
-            });
-            files.push(await store.adoptFile(loc, entry.data, tmp, records));
-          } catch (e) {
-            await rm(tmp, { force: true });
-            throw e;
-          }
-          heartbeat(entry.data);
-        }
-        zip.close();
-        zip = undefined;
-        files.unshift(await store.adoptFile(loc, 'einvoice.zip', zipTmp, 0));
-        const data = files.filter((f) => f.name !== 'einvoice.zip');
-        return {
-          files,
-          records: data.reduce((n, f) => n + f.records, 0),
-          bytes: files.reduce((n, f) => n + f.bytes, 0),
-          failedEntries,
-        };
-      } catch (e) {
-        zip?.close();
-        await rm(zipTmp, { force: true });
-        if (e instanceof ResultFailedError) throw taskFailed(`task ${taskId}: ${e.message}`);
-        if (e instanceof ZipCorruptError || e instanceof SyntaxError) throw corrupt(`task ${taskId}: ${(e as Error).message}`);
-        throw e;
-      }
+      return downloadEinvoiceResult({ eas, store, scratch, zipSegmentBytes }, taskId, loc);
     },
 
     /** The first GSTR-2B answer: the whole return, or its summary with the file count. */
@@ -195,18 +149,18 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
-      const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
+      const file = await store.put(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
       return { file, fileCount: fc, gendt: data.data.gendt };
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
-      return store.writeFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
+      return store.put(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
       const { body } = await eas.irnDetails(gstin, irn);
-      return store.writeFile(loc, irnName(irn), body, 1);
+      return store.put(loc, irnName(irn), body, 1);
     },
 
     /** Writes manifest.json and returns the summary's file list (pages are read back from the store). */
@@ -222,6 +176,8 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       const records = files.reduce((n, f) => n + f.records, 0);
       const manifest: Manifest = { ...input.manifest, location: store.locationRef(input.loc), files, records };
       const file = await store.writeManifest(input.loc, manifest);
+      const removed = await sweepLocation(store, input.loc, files);
+      if (removed.length) log.info('removed objects the manifest does not list', { location: manifest.location, removed });
       return {
         manifest: file,
         location: manifest.location,
@@ -235,23 +191,3 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-async function extractSmall(zip: ZipReader, store: Store, loc: DownloadLocation, name: string): Promise<Buffer> {
-  const tmp = await store.tempPath(loc, name);
-  try {
-    await zip.extractTo(name, tmp);
-    return await readFile(tmp);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
-
-class ResultFailedError extends Error {}
-
-function parseResultJson(buf: Buffer): ResultEntry[] {
-  const parsed = JSON.parse(buf.toString('utf8')) as { status?: string; data?: unknown; error?: { message?: string } };
-  if (parsed.status !== '1' || !Array.isArray(parsed.data)) {
-    throw new ResultFailedError(`result.json reports failure: ${parsed.error?.message ?? JSON.stringify(parsed).slice(0, 200)}`);
-  }
-  return parsed.data as ResultEntry[];
-}

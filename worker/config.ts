@@ -1,3 +1,4 @@
+import { Scratch } from '../activities/scratch';
 import type { TLSConfig } from '@temporalio/worker';
 import { easConfigFromEnv, type EasConfig } from '../eas/config';
 import { DEFAULT_CONFIG, TASK_QUEUE_DEFAULT, type DownloadConfig } from '../domain/config';
@@ -5,6 +6,7 @@ import { payloadCodecFromEnv, type AesGcmCodec } from '../temporal/codec';
 import { describeConnection, temporalConnectionFromEnv } from '../temporal/connection';
 import { gstinIndexFromEnv, plainGstinIndex, type GstinIndex } from '../temporal/search-index';
 import { isProduction, productionProblems, productionRefusal } from './production';
+import { storeFromEnv } from '../store/from-env';
 
 export interface WorkerConfig {
   address: string;
@@ -19,6 +21,12 @@ export interface WorkerConfig {
   gstinIndex?: GstinIndex;
   taskQueue: string;
   dataDir: string;
+  /** STORE_URL: `s3://bucket/prefix`, `file:///path` or a path; unset = the file store under dataDir. */
+  storeUrl?: string;
+  /** SCRATCH_DIR: this host's scratch space for reading ZIPs (default <os tmp>/gst-download-scratch). */
+  scratchDir?: string;
+  /** ZIP_SEGMENT_MB: a ZIP transfer commits a segment to the store every this many MiB (default 16). */
+  zipSegmentBytes?: number;
   eas: EasConfig;
   download: DownloadConfig;
   maxConcurrentActivities: number;
@@ -113,6 +121,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     ...(gstinIndex !== plainGstinIndex && { gstinIndex }),
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT,
     dataDir: env.DATA_DIR ?? './data',
+    ...storeSettings(env),
     eas: easConfigFromEnv(env),
     download: {
       ...d,
@@ -149,6 +158,22 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
   };
 }
 
+/** Where downloads land and where ZIPs are read; STORE_URL is checked here so a bad one stops the start. */
+function storeSettings(env: NodeJS.ProcessEnv): Pick<WorkerConfig, 'storeUrl' | 'scratchDir' | 'zipSegmentBytes'> {
+  const out: Pick<WorkerConfig, 'storeUrl' | 'scratchDir' | 'zipSegmentBytes'> = { scratchDir: Scratch.rootFromEnv(env) };
+  if (env.STORE_URL) {
+    try {
+      storeFromEnv(env);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+    out.storeUrl = env.STORE_URL;
+  }
+  const mb = count(env, 'ZIP_SEGMENT_MB');
+  if (mb !== undefined) out.zipSegmentBytes = mb * 1024 * 1024;
+  return out;
+}
+
 /** The config without secrets, for a startup log line. */
 export function describeConfig(c: WorkerConfig): Record<string, unknown> {
   return {
@@ -157,6 +182,7 @@ export function describeConfig(c: WorkerConfig): Record<string, unknown> {
     payloadEncryption: c.payloadCodec ? `AES-256-GCM, key ${c.payloadCodec.encryptKeyId} (${c.payloadCodec.keyIds.length} held)` : 'off',
     taskQueue: c.taskQueue,
     dataDir: c.dataDir,
+    ...(c.storeUrl && { store: c.storeUrl }),
     easBaseUrl: c.eas.baseUrl,
     easAuthUrl: c.eas.authUrl,
     gstinChecksum: c.download.gstinChecksum,

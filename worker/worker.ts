@@ -2,7 +2,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { errorMapFor } from '../activities/error-map';
 import { EasClient } from '../eas/client';
-import { FileStore } from '../store/file-store';
+import { Scratch } from '../activities/scratch';
+import { storeFromEnv } from '../store/from-env';
 import type { Store } from '../store/store';
 import { workflowInterceptorModules } from './bundle';
 import type { WorkerConfig } from './config';
@@ -16,17 +17,27 @@ export interface DownloadWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Share one client between workers in a process (tests); otherwise one is made from config (with EAS call metrics). */
   eas?: EasClient;
-  /** The store downloads land in; default: the file store under config.dataDir. */
-  store?: Store;
   /** Tracing started by the caller (worker/main.ts); default: off (spans from the workflow interceptors are dropped). */
   tracing?: Tracing;
+  /** The store (tests); otherwise from config: STORE_URL, else the file store under DATA_DIR. */
+  store?: Store;
 }
 
 /** A worker for the gst-downloads task queue: the download workflows, their activities, metrics and tracing. */
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const eas = opts.eas ?? new EasClient(config.eas, { onCall: easCallMetrics });
-  const activities = createActivities({ eas, store: opts.store ?? new FileStore(config.dataDir), config: config.download, ...(config.gstinIndex && { gstinIndex: config.gstinIndex }) });
+  const store = opts.store ?? storeFromEnv({ ...process.env, DATA_DIR: config.dataDir, STORE_URL: config.storeUrl ?? '' });
+  // This worker's scratch folder; those of workers that died on this host are removed now.
+  const scratch = await Scratch.open(config.scratchDir ?? Scratch.rootFromEnv());
+  const activities = createActivities({
+    eas,
+    store,
+    scratch,
+    config: config.download,
+    ...(config.gstinIndex && { gstinIndex: config.gstinIndex }),
+    ...(config.zipSegmentBytes && { zipSegmentBytes: config.zipSegmentBytes }),
+  });
   const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
   return Worker.create({
     connection: opts.connection,

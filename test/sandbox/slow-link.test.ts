@@ -1,6 +1,7 @@
 /** A slow link and resumable downloads: the `bandwidth` fault, `Range` on the ZIP download, bytes sent per task. */
 import { request } from 'node:http';
-import { HEADERS, ROUTES, SANDBOX_USER } from '../../eas/contract';
+import { HEADERS, ROUTES } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { eas, GSTIN_A, login, sha256, start, waitTask, type Harness } from './helpers';
 
 let h: Harness;

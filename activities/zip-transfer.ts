@@ -1,0 +1,177 @@
+/**
+ * Brings a task's ZIP into a local scratch file, resumably and without shared disk: the transfer is cut into
+ * segments that are committed to the store as they arrive (`.part-einvoice.zip-<offset>`, beside a small
+ * `.part-einvoice.zip-meta.json` naming the task and size), and the committed byte offset is the heartbeat detail.
+ * A later attempt — on any worker — copies the committed segments back and asks the gateway for the rest with
+ * `Range: bytes=<offset>-`; when the gateway sends the whole file instead (200), it starts over cleanly.
+ */
+import { Context } from '@temporalio/activity';
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { EasClient, TaskZip } from '../eas/client';
+import { ObjectNotFound, type DownloadLocation, type Store } from '../store/store';
+import { progress } from './progress';
+
+export const PART_PREFIX = '.part-einvoice.zip-';
+const META = `${PART_PREFIX}meta.json`;
+const PART = /\.part-einvoice\.zip-(\d{15})$/;
+
+/** What a transfer heartbeats: `offset` is where the next attempt resumes (bytes committed to the store). */
+export interface TransferDetails {
+  stage: 'transfer';
+  offset: number;
+  received: number;
+  total?: number;
+}
+
+interface Meta {
+  taskId: string;
+  total?: number;
+}
+
+interface Part {
+  ref: string;
+  offset: number;
+  bytes: number;
+}
+
+const partName = (offset: number) => `${PART_PREFIX}${String(offset).padStart(15, '0')}`;
+
+/** Removes every segment (and the meta) of a location's ZIP transfer. */
+export async function dropParts(store: Store, loc: DownloadLocation): Promise<void> {
+  for (const o of await store.list(store.refOf(loc, PART_PREFIX))) await store.delete(o.ref);
+}
+
+async function readMeta(store: Store, loc: DownloadLocation): Promise<Meta | undefined> {
+  try {
+    return JSON.parse((await store.read(store.refOf(loc, META))).toString('utf8')) as Meta;
+  } catch (e) {
+    if (e instanceof ObjectNotFound || e instanceof SyntaxError) return undefined;
+    throw e;
+  }
+}
+
+/** The committed segments that continue each other from byte 0; any other segment is removed. */
+async function committedParts(store: Store, loc: DownloadLocation, taskId: string): Promise<{ parts: Part[]; meta?: Meta }> {
+  const meta = await readMeta(store, loc);
+  if (!meta || meta.taskId !== taskId) {
+    await dropParts(store, loc);
+    return { parts: [] };
+  }
+  const found: Part[] = [];
+  for (const o of await store.list(store.refOf(loc, PART_PREFIX))) {
+    const m = PART.exec(o.ref);
+    if (m) found.push({ ref: o.ref, offset: Number(m[1]), bytes: o.bytes });
+  }
+  found.sort((a, b) => a.offset - b.offset);
+  const parts: Part[] = [];
+  let next = 0;
+  for (const p of found) {
+    if (p.offset === next && p.bytes > 0) {
+      parts.push(p);
+      next += p.bytes;
+    } else await store.delete(p.ref);
+  }
+  return { parts, meta };
+}
+
+async function write(out: WriteStream, chunk: Buffer): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+async function closeFile(out: WriteStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+export interface TransferResult {
+  bytes: number;
+  sha256: string;
+  /** Bytes taken from committed segments instead of the gateway. */
+  resumedFrom: number;
+}
+
+/**
+ * Fills `file` with the task's whole ZIP (committed segments first, then the gateway) and returns its size and
+ * sha256. Segments stay in the store until the caller drops them (after the ZIP itself is stored).
+ */
+export async function transferZip(
+  eas: EasClient,
+  store: Store,
+  loc: DownloadLocation,
+  taskId: string,
+  file: string,
+  segmentBytes: number,
+): Promise<TransferResult> {
+  const ctx = Context.current();
+  const beat = progress<TransferDetails>();
+  let { parts, meta } = await committedParts(store, loc, taskId);
+  let out = createWriteStream(file);
+  let hash: Hash = createHash('sha256');
+  let offset = 0;
+  for (const p of parts) {
+    for await (const chunk of await store.get(p.ref)) {
+      await write(out, chunk as Buffer);
+      hash.update(chunk as Buffer);
+    }
+    offset += p.bytes;
+    beat({ stage: 'transfer', offset, received: offset, total: meta?.total });
+  }
+  const resumedFrom = offset;
+  const restart = async () => {
+    await dropParts(store, loc);
+    await closeFile(out);
+    out = createWriteStream(file);
+    hash = createHash('sha256');
+    offset = 0;
+    meta = undefined;
+  };
+  let zip: TaskZip | undefined;
+  if (meta?.total === undefined || offset < meta.total) {
+    zip = await eas.openTaskZip(taskId, { offset, signal: ctx.cancellationSignal });
+    const sameFile = zip.start === offset && (offset === 0 || meta?.total === undefined || zip.total === meta.total);
+    if (!sameFile) {
+      zip.body.destroy();
+      await restart();
+      zip = await eas.openTaskZip(taskId, { signal: ctx.cancellationSignal });
+    }
+    if (offset === 0 || !meta) {
+      meta = { taskId, ...(zip.total !== undefined ? { total: zip.total } : {}) };
+      await store.put(loc, META, JSON.stringify(meta), 0);
+    }
+  }
+  let received = offset;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const commit = async () => {
+    if (pendingBytes === 0) return;
+    const seg = Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await store.put(loc, partName(offset), seg, 0);
+    offset += seg.length;
+    beat({ stage: 'transfer', offset, received, total: meta?.total }, true);
+  };
+  try {
+    if (zip) {
+      for await (const c of zip.body) {
+        const chunk = c as Buffer;
+        await write(out, chunk);
+        hash.update(chunk);
+        received += chunk.length;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= segmentBytes) await commit();
+        else beat({ stage: 'transfer', offset, received, total: meta?.total });
+      }
+      await commit();
+    }
+    await closeFile(out);
+  } catch (e) {
+    zip?.body.destroy();
+    out.destroy();
+    if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason) throw ctx.cancellationSignal.reason;
+    throw e;
+  }
+  return { bytes: received, sha256: hash.digest('hex'), resumedFrom };
+}

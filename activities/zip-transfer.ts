@@ -126,14 +126,24 @@ export async function transferZip(
     offset = 0;
     meta = undefined;
   };
+  // Waiting for the answer's headers (a gateway may take a while to start a big file) is bounded by the EAS
+  // client's stall timeout, not by the heartbeat timeout: keep heartbeating meanwhile.
+  const open = async (from: number): Promise<TaskZip> => {
+    const keepAlive = setInterval(() => beat({ stage: 'transfer', offset, received: offset, total: meta?.total }, true), 1000);
+    try {
+      return await eas.openTaskZip(taskId, { offset: from, signal: ctx.cancellationSignal });
+    } finally {
+      clearInterval(keepAlive);
+    }
+  };
   let zip: TaskZip | undefined;
   if (meta?.total === undefined || offset < meta.total) {
-    zip = await eas.openTaskZip(taskId, { offset, signal: ctx.cancellationSignal });
+    zip = await open(offset);
     const sameFile = zip.start === offset && (offset === 0 || meta?.total === undefined || zip.total === meta.total);
     if (!sameFile) {
       zip.body.destroy();
       await restart();
-      zip = await eas.openTaskZip(taskId, { signal: ctx.cancellationSignal });
+      zip = await open(0);
     }
     if (offset === 0 || !meta) {
       meta = { taskId, ...(zip.total !== undefined ? { total: zip.total } : {}) };

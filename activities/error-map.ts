@@ -4,7 +4,8 @@
  *   - an ApplicationFailure (thrown on purpose, e.g. `corrupt()`) passes unchanged;
  *   - an EAS error gets its failure type and retry behaviour from the contract's one table (ERROR_KINDS);
  *   - the store's disk full (ENOSPC, EDQUOT) → `StoreFull`, retried slowly, logged as a warning;
- *   - the store refusing access (EACCES, EPERM, EROFS) → `StoreDenied`, never retried;
+ *   - the store refusing access (EACCES, EPERM, EROFS; an object store's StoreError 'denied') → `StoreDenied`,
+ *     never retried; an object store that fails (StoreError 'unavailable') → `StoreUnavailable`, retried;
  *   - anything else (a bug: TypeError, …) → `Internal`: retried a few times, then final, logged with its stack;
  *     never counted as a gateway fault.
  * Details never carry secrets (EAS errors describe route, code and GSTN code only).
@@ -15,6 +16,7 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { FailureType } from '../domain/failures';
 import { ERROR_KINDS } from '../eas/contract';
 import { isEasError } from '../eas/errors';
+import { isStoreError } from '../store/store';
 
 /** An unexpected error is tried this many times in all before it is final. */
 export const INTERNAL_MAX_ATTEMPTS = 3;
@@ -48,6 +50,11 @@ export function toFailure(e: unknown, attempt = 1, storeFullRetryMs = STORE_FULL
     const details = [{ kind: e.kind, code: e.code, httpStatus: e.httpStatus ?? null, gstnCode: e.gstnCode ?? null, route: e.route }];
     const nextRetryDelayMs = e.kind === 'rate-limited' && e.retryAfterMs !== undefined ? e.retryAfterMs : spec.minRetryDelayMs;
     return failure(spec.failure, e.message, { retry: spec.retryable, details, nextRetryDelayMs });
+  }
+  if (isStoreError(e)) {
+    return e.kind === 'denied'
+      ? failure('StoreDenied', `the store refused: ${e.message}; fix its credentials, permissions or bucket, then start the download again`, { retry: false })
+      : failure('StoreUnavailable', `the store is unavailable: ${e.message}`, { retry: true });
   }
   const code = systemCode(e);
   const message = e instanceof Error ? e.message : String(e);

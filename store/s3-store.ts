@@ -6,6 +6,9 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type GetObjectCommandOutput,
+  type HeadObjectCommandOutput,
+  type ListObjectsV2CommandOutput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -16,6 +19,7 @@ import { Hasher, bodyStream, checkKnown, readAll, sha256Of } from './hashing';
 import {
   MANIFEST_NAME,
   ObjectNotFound,
+  StoreError,
   TEMP_PREFIX,
   checkSegment,
   locationRefOf,
@@ -44,9 +48,28 @@ export interface S3StoreOptions {
 
 const META_SHA = 'sha256';
 
+type SdkError = { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+
 function notFound(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
+  const err = e as SdkError;
+  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || (err?.$metadata?.httpStatusCode === 404 && err?.name !== 'NoSuchBucket');
+}
+
+const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'NoSuchBucket', 'AllAccessDisabled', 'AccountProblem', 'CredentialsProviderError']);
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout']);
+
+/** An SDK error as a StoreError (a missing key stays as it is: callers turn it into ObjectNotFound). */
+function classify(e: unknown, what: string): unknown {
+  if (e instanceof StoreError || e instanceof ObjectNotFound || notFound(e)) return e;
+  const err = e as SdkError;
+  const fromService = err?.$metadata !== undefined || DENIED.has(err?.name ?? '');
+  const network = NETWORK.has(err?.code ?? '') || NETWORK.has(err?.name ?? '');
+  if (!fromService && !network) return e; // not the store's: e.g. the body being uploaded failed
+  const status = err?.$metadata?.httpStatusCode;
+  const why = `${what}: ${err?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(e)}`;
+  if (DENIED.has(err?.name ?? '') || status === 401 || status === 403) return new StoreError('denied', why, { cause: e });
+  return new StoreError('unavailable', why, { cause: e });
 }
 
 /**
@@ -61,6 +84,15 @@ export class S3Store implements Store {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly queueSize: number;
+
+  /** Every request goes through here, so failures reach callers classified. */
+  private async send<T>(command: object, what: string): Promise<T> {
+    try {
+      return (await this.client.send(command as never)) as T;
+    } catch (e) {
+      throw classify(e, what);
+    }
+  }
 
   constructor(o: S3StoreOptions) {
     this.client = new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', ...o.client });
@@ -88,8 +120,9 @@ export class S3Store implements Store {
       const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const sha256 = sha256Of(buf);
       checkKnown(name, known, sha256);
-      await this.client.send(
+      await this.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: this.key(ref), Body: buf, ContentLength: buf.length, Metadata: { [META_SHA]: sha256 } }),
+        `put ${ref}`,
       );
       return { name, ref, bytes: buf.length, sha256, records };
     }
@@ -104,7 +137,7 @@ export class S3Store implements Store {
     const tempRef = this.refOf(loc, `${TEMP_PREFIX}${name}.${randomBytes(6).toString('hex')}`);
     try {
       const hasher = await this.upload(this.key(tempRef), body, {});
-      await this.client.send(
+      await this.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: this.key(ref),
@@ -112,6 +145,7 @@ export class S3Store implements Store {
           MetadataDirective: 'REPLACE',
           Metadata: { [META_SHA]: hasher.sha256() },
         }),
+        `copy into ${ref}`,
       );
       return { name, ref, bytes: hasher.bytes, sha256: hasher.sha256(), records };
     } finally {
@@ -131,13 +165,17 @@ export class S3Store implements Store {
       queueSize: this.queueSize,
       leavePartsOnError: false,
     });
-    await upload.done();
+    try {
+      await upload.done();
+    } catch (e) {
+      throw classify(e, `upload ${key}`);
+    }
     return hasher;
   }
 
   async get(ref: string): Promise<Readable> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(ref) }));
+      const out = await this.send<GetObjectCommandOutput>(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(ref) }), `get ${ref}`);
       if (!out.Body) throw new ObjectNotFound(ref);
       return out.Body as Readable;
     } catch (e) {
@@ -152,7 +190,7 @@ export class S3Store implements Store {
 
   async stat(ref: string): Promise<ObjectStat | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(ref) }));
+      const head = await this.send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(ref) }), `stat ${ref}`);
       const sha = head.Metadata?.[META_SHA];
       if (sha) return { bytes: head.ContentLength ?? 0, sha256: sha };
       // Written by another tool: hash it.
@@ -171,8 +209,9 @@ export class S3Store implements Store {
     const out: ListedObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
+      const page = await this.send<ListObjectsV2CommandOutput>(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+        `list ${prefix}`,
       );
       for (const o of page.Contents ?? []) {
         if (o.Key) out.push({ ref: o.Key.slice(this.prefix.length), bytes: o.Size ?? 0 });
@@ -184,7 +223,7 @@ export class S3Store implements Store {
 
   async delete(ref: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(ref) }));
+      await this.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(ref) }), `delete ${ref}`);
     } catch (e) {
       if (!notFound(e)) throw e;
     }

@@ -42,6 +42,25 @@ export class ObjectNotFound extends Error {
   }
 }
 
+/**
+ * A store backend's failure, classified so activities need not know the backend: `unavailable` (the service or
+ * the network failed; try again later) or `denied` (credentials, permissions, a missing bucket: a person must act).
+ */
+export class StoreError extends Error {
+  constructor(
+    readonly kind: 'unavailable' | 'denied',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+export function isStoreError(e: unknown): e is StoreError {
+  return e instanceof StoreError;
+}
+
 export interface Store {
   /** The reference of a download's folder. */
   locationRef(loc: DownloadLocation): string;

@@ -3,16 +3,15 @@
  * from the committed offset (on a fresh scratch folder, as on another worker), starts over cleanly when the
  * gateway ignores Range, is aborted by the activity's cancellation, and fails retryably when the link stalls.
  */
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { readdir } from 'node:fs/promises';
 import { createActivities } from '../../activities';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
-import type { EinvoiceInput } from '../../eas/validation';
+import type { EinvoiceInput } from '../../domain/inputs';
 import { isTempName, type DownloadLocation } from '../../store/store';
-import { DEFAULT_CONFIG } from '../../workflows/config';
+import { DEFAULT_CONFIG } from '../../domain/config';
 import { Scratch } from '../../activities/scratch';
-import { expectStored, failure, ident, listFolder, run, runIn, setup, waitTask, byName, type Env } from './helpers';
+import { byName, expectStored, failure, ident, listFolder, mockEnv, run, runIn, setup, waitTask, type Env } from './helpers';
 
 const GSTIN = '29AAGCB7383J1Z4';
 const SEGMENT = 64 * 1024;
@@ -45,7 +44,7 @@ const downloads = async () => (await env.admin.requests()).last.filter((e) => e.
 
 /** Runs the activity until its heartbeat offset passes `atLeast` bytes, then cancels it; resolves with the last offset. */
 async function interrupted(taskId: string, loc: DownloadLocation, atLeast: number): Promise<{ offset: number; error: unknown }> {
-  const mock = new MockActivityEnvironment();
+  const mock = mockEnv();
   let offset = 0;
   mock.on('heartbeat', (d: { stage?: string; offset?: number }) => {
     if (d?.stage !== 'transfer') return;

@@ -12,7 +12,7 @@ import { FileStore } from '../../store/file-store';
 import { StoreUrlError, storeFromEnv } from '../../store/from-env';
 import { readAll } from '../../store/hashing';
 import { S3Store } from '../../store/s3-store';
-import { ObjectNotFound, isTempName, type DownloadLocation, type Manifest, type Store } from '../../store/store';
+import { ObjectNotFound, StoreError, isTempName, type DownloadLocation, type Manifest, type Store } from '../../store/store';
 import { startS3Server, type S3Server } from '../fixtures/s3-server';
 
 const loc: DownloadLocation = { gstin: '29HJKPS9689A8Z4', period: '082023', kind: 'ims', section: 'B2B' };
@@ -149,6 +149,26 @@ describe('S3 multipart', () => {
     expect(head.ETag).toMatch(/-3"$/); // a multipart ETag names its part count
     expect(head.ContentLength).toBe(11 * MiB);
     expect(await store.stat(f.ref)).toEqual({ bytes: 11 * MiB, sha256: body.sha256 });
+  });
+});
+
+describe('S3 failures are classified for the activities', () => {
+  test('a missing bucket is denied (a person must act); a server that does not answer is unavailable (retry)', async () => {
+    const noBucket = new S3Store({ bucket: 'no-such-bucket', prefix: '', client: { endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } } });
+    const e1 = await noBucket.put(loc, 'page-1.json', 'x', 1).catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(StoreError);
+    expect((e1 as StoreError).kind).toBe('denied');
+    expect((e1 as StoreError).message).toMatch(/NoSuchBucket/);
+    const down = new S3Store({
+      bucket: s3.bucket,
+      prefix: '',
+      client: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } },
+    });
+    for (const op of [() => down.put(loc, 'page-1.json', 'x', 1), () => down.list(''), () => down.read('a/b'), () => down.put(loc, 'z.zip', Readable.from([Buffer.alloc(10)]), 0)]) {
+      const e = await op().catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(StoreError);
+      expect((e as StoreError).kind).toBe('unavailable');
+    }
   });
 });
 

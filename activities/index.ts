@@ -37,15 +37,23 @@ export interface Gstr2bFirst {
   gendt?: string;
 }
 
+/** What a page activity returned, compactly (the name and reference follow from the page): bytes, sha256, records. */
+export type PageDigest = [bytes: number, sha256: string, records: number];
+
 export interface FinishInput {
   loc: DownloadLocation;
   manifest: Omit<Manifest, 'location' | 'files' | 'records'>;
-  /** Files known to the workflow; for paged downloads the pages are read back from the store instead. */
+  /** Files known to the workflow (single-answer kinds). */
   files: StoredFile[];
-  /** Paged downloads: pages 1..N named page-N.json are listed from the store. */
+  /** Paged downloads: pages 1..N named page-N.json. */
   pages?: number;
-  /** IRN downloads: irn-<irn>.json for each IRN is listed from the store. */
+  /** IRN downloads: irn-<irn>.json for each IRN. */
   irns?: string[];
+  /**
+   * What the page (or IRN) activities returned, by position; the manifest is built from these. A page without
+   * one (null: fetched by a run from before the workflow kept them) is read back from the store instead.
+   */
+  digests?: Array<PageDigest | null>;
 }
 
 export interface FinishResult {
@@ -163,16 +171,22 @@ export function createActivities({ eas, store, config, gstinIndex, scratch, zipS
       return store.put(loc, irnName(irn), body, 1);
     },
 
-    /** Writes manifest.json and returns the summary's file list (pages are read back from the store). */
+    /**
+     * Writes manifest.json from what the page activities returned (pages without a digest are read back), removes
+     * what the manifest does not list from the folder, and returns the summary's file list.
+     */
     async finishDownload(input: FinishInput): Promise<FinishResult> {
+      const listed = async (names: string[], records: (body: Buffer) => number): Promise<StoredFile[]> => {
+        const out: StoredFile[] = [];
+        for (const [i, name] of names.entries()) {
+          const d = input.digests?.[i];
+          out.push(d ? { name, ref: store.refOf(input.loc, name), bytes: d[0], sha256: d[1], records: d[2] } : await readBack(store, input.loc, name, records));
+        }
+        return out;
+      };
       let files = input.files;
-      if (input.pages !== undefined) {
-        files = [];
-        for (let p = 1; p <= input.pages; p++) files.push(await readBack(store, input.loc, pageName(p), imsPageBodyRecords));
-      } else if (input.irns) {
-        files = [];
-        for (const irn of input.irns) files.push(await readBack(store, input.loc, irnName(irn), () => 1));
-      }
+      if (input.pages !== undefined) files = await listed(Array.from({ length: input.pages }, (_, i) => pageName(i + 1)), imsPageBodyRecords);
+      else if (input.irns) files = await listed(input.irns.map(irnName), () => 1);
       const records = files.reduce((n, f) => n + f.records, 0);
       const manifest: Manifest = { ...input.manifest, location: store.locationRef(input.loc), files, records };
       const file = await store.writeManifest(input.loc, manifest);

@@ -1,3 +1,4 @@
+import type { PageDigest } from '../activities';
 import type { DownloadLocation, StoredFile } from '../domain/download';
 import type { Proxies } from './proxies';
 import type { Tracker } from './tracker';
@@ -13,6 +14,8 @@ export interface FinishParams {
   files: StoredFile[];
   pages?: number;
   irns?: string[];
+  /** What the page / IRN activities returned, by position (the manifest is built from these). */
+  digests?: Array<PageDigest | null>;
   provenance: Record<string, unknown>;
 }
 
@@ -25,6 +28,7 @@ export async function finish(tracker: Tracker, acts: Proxies, p: FinishParams): 
       files: p.files,
       pages: p.pages,
       irns: p.irns,
+      ...(p.digests && { digests: p.digests }),
       manifest: {
         kind: p.kind,
         inputs: p.input as Record<string, unknown>,
@@ -56,4 +60,14 @@ export async function finish(tracker: Tracker, acts: Proxies, p: FinishParams): 
   }
   if (p.pages !== undefined) summary.pages = p.pages;
   return summary;
+}
+
+/** The patch id of building the manifest from the page activities' results (workflows recorded before it replay as they were). */
+export const FINISH_FROM_PAGE_RESULTS = 'finish-from-page-results';
+
+/** Records page `p`'s result (1-based) in the state carried through continue-as-new. */
+export function keepDigest(state: { digests?: Array<PageDigest | null> }, p: number, f: { bytes: number; sha256: string; records: number }): void {
+  const d = (state.digests ??= []);
+  while (d.length < p - 1) d.push(null);
+  d[p - 1] = [f.bytes, f.sha256, f.records];
 }

@@ -1,11 +1,11 @@
-import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import { location } from '../domain/download';
 import { validateImsInput, type ImsInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
 import { driveTask, newAsyncState } from './async-task';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
-import { finish } from './finish';
+import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest } from './finish';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
@@ -26,6 +26,8 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
   const state = resume ?? newAsyncState(Date.now(), istDate(Date.now()));
   state.run = tracker.progress.run;
   const loc = location('ims', input.gstin, state.date, input.status ? `${input.section}-${input.status}` : input.section);
+  // Keep what each page activity returned, so finishing needs no second read of every page.
+  const keepDigests = patched(FINISH_FROM_PAGE_RESULTS);
 
   const outcome = await tracker.failOnError(() =>
     driveTask(
@@ -42,7 +44,8 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
           state.pages,
           cfg.concurrency,
           async (p) => {
-            await guard.run(() => acts.page.downloadImsPage(state.taskId, p, loc));
+            const f = await guard.run(() => acts.page.downloadImsPage(state.taskId, p, loc));
+            if (keepDigests) keepDigest(state, p, f);
             tracker.pageDone();
           },
           () => shouldContinueAsNew(cfg),
@@ -61,6 +64,7 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
     state,
     files: [],
     pages: state.pages,
+    ...(keepDigests && { digests: state.digests ?? [] }),
     provenance: { workflowId: workflowInfo().workflowId, section: input.section, status: input.status ?? null },
   });
 }

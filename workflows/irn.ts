@@ -1,10 +1,11 @@
-import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import type { PageDigest } from '../activities';
 import { location } from '../domain/download';
 import { validateIrnInput, type IrnInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
-import { finish } from './finish';
+import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest } from './finish';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
@@ -17,6 +18,8 @@ export interface IrnResume {
   /** IRNs 1..next-1 (1-based) are stored. */
   next: number;
   run: number;
+  /** What each IRN's activity returned (index = IRN position; null = not known to this chain). */
+  digests?: Array<PageDigest | null>;
 }
 
 /** IRN details for one or many IRNs (a synchronous route): one activity per IRN, bounded concurrency. */
@@ -30,6 +33,7 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
   const state: IrnResume = resume ?? { startedAt: new Date(now).toISOString(), date: istDate(now), next: 1, run: 0 };
   state.run = tracker.progress.run;
   const loc = location('irn', input.gstin, state.date);
+  const keepDigests = patched(FINISH_FROM_PAGE_RESULTS);
 
   await tracker.failOnError(async () => {
     tracker.stage('DOWNLOADING');
@@ -39,7 +43,8 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
       input.irns.length,
       cfg.concurrency,
       async (i) => {
-        await guard.run(() => acts.page.fetchIrnDetails(input.gstin, input.irns[i - 1]!, loc));
+        const f = await guard.run(() => acts.page.fetchIrnDetails(input.gstin, input.irns[i - 1]!, loc));
+        if (keepDigests) keepDigest(state, i, f);
         tracker.pageDone();
       },
       () => shouldContinueAsNew(cfg),
@@ -55,6 +60,7 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
     startedAt: state.startedAt,
     files: [],
     irns: input.irns,
+    ...(keepDigests && { digests: state.digests ?? [] }),
     provenance: { workflowId: workflowInfo().workflowId },
   });
 }

@@ -1,3 +1,4 @@
+import type { PageDigest } from '../activities';
 import type { DownloadKind, StoredFile } from '../domain/download';
 
 export type { DownloadKind, StoredFile };
@@ -63,6 +64,8 @@ export interface AsyncResume {
   /** Paged kinds: pages known, pages 1..nextPage-1 are stored. */
   pages?: number;
   nextPage?: number;
+  /** Paged kinds: what each page activity returned (index = page − 1; null = not known to this chain). */
+  digests?: Array<PageDigest | null>;
   records?: number;
   bytes?: number;
   run: number;

@@ -152,16 +152,28 @@ maybe('two workers without shared disk, one S3 store, one worker SIGKILLed mid-Z
   const handles: WorkflowHandle[] = [];
   for (const [i, d] of batch.entries()) handles.push(await client.workflow.start(d.type, { taskQueue, workflowId: `${taskQueue}-${i}-${d.kind}`, args: [d.input] }));
 
-  // SIGKILL worker A mid-way through an e-invoice ZIP transfer, once it committed at least one 1 MiB segment.
-  const aScratch = join(tmp, 'host-a', 'scratch');
-  const aZipBytes = async () => {
-    const zips = (await filesUnder(aScratch)).filter((f) => f.endsWith('einvoice.zip'));
-    return Math.max(0, ...(await Promise.all(zips.map((f) => stat(f).then((s) => s.size, () => 0)))));
+  // SIGKILL the first worker that is 1.3 MiB into an e-invoice ZIP (it committed at least one 1 MiB segment).
+  const hosts = [
+    { w: a, host: 'host-a' },
+    { w: b, host: 'host-b' },
+  ];
+  const zipBytes = async (host: string) => {
+    const zips = (await filesUnder(join(tmp, host, 'scratch'))).filter((f) => f.endsWith('einvoice.zip'));
+    return Math.max(0, ...(await Promise.all(zips.map((f) => stat(f).then((st) => st.size, () => 0)))));
   };
-  await waitFor(async () => (await aZipBytes()) > 1.3 * 1024 * 1024, 'worker A to be 1.3 MiB into a ZIP', 240_000);
-  a.child.kill('SIGKILL');
-  expect((await a.exited).signal).toBe('SIGKILL');
-  expect((await filesUnder(aScratch)).some((f) => f.endsWith('einvoice.zip'))).toBe(true); // A's leftovers, for now
+  const victim = await waitFor(
+    async () => {
+      for (const h of hosts) if ((await zipBytes(h.host)) > 1.3 * 1024 * 1024) return h;
+      return undefined;
+    },
+    'a worker to be 1.3 MiB into a ZIP',
+    240_000,
+  );
+  const survivor = hosts.find((h) => h !== victim)!;
+  victim.w.child.kill('SIGKILL');
+  expect((await victim.w.exited).signal).toBe('SIGKILL');
+  const victimScratch = join(tmp, victim.host, 'scratch');
+  expect((await filesUnder(victimScratch)).some((f) => f.endsWith('einvoice.zip'))).toBe(true); // its leftovers, for now
 
   const summaries = (await Promise.all(handles.map((h) => h.result()))) as DownloadSummary[];
 
@@ -196,7 +208,7 @@ maybe('two workers without shared disk, one S3 store, one worker SIGKILLed mid-Z
   expect(objects.map((o) => o.ref).sort()).toEqual([...listed].sort());
   expect(objects.filter((o) => o.ref.endsWith(`/${MANIFEST_NAME}`))).toHaveLength(batch.length);
 
-  // A's ZIP was resumed on B with a Range request (206), so no e-invoice task cost the sandbox two whole ZIPs.
+  // The dead worker's ZIP was resumed on the other with a Range request (206), so no e-invoice task cost the sandbox two whole ZIPs.
   const requests = await admin.requests();
   expect(requests.byRoute.taskDownload?.byStatus['206'] ?? 0).toBeGreaterThan(0);
   for (const [i, d] of batch.entries()) {
@@ -205,23 +217,31 @@ maybe('two workers without shared disk, one S3 store, one worker SIGKILLed mid-Z
     expect(requests.bytesByTask[summaries[i]!.taskId!]).toBeLessThan(2 * zip.bytes);
   }
 
-  // Worker A's unfinished ZIP went on elsewhere: some download ran an activity more than once.
+  // The dead worker's unfinished ZIP went on elsewhere: some download ran an activity more than once. The paged kinds
+  // finished from what their page activities returned (every page's digest handed to finishDownload).
   let retried = 0;
-  for (const h of handles) {
-    for (const e of (await h.fetchHistory()).events ?? []) if ((e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retried++;
+  for (const [i, h] of handles.entries()) {
+    for (const e of (await h.fetchHistory()).events ?? []) {
+      if ((e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retried++;
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name !== 'finishDownload' || !['ims', 'irn'].includes(batch[i]!.kind)) continue;
+      const arg = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString('utf8')) as { digests?: unknown[]; pages?: number; irns?: string[] };
+      expect(arg.digests).toHaveLength(arg.pages ?? arg.irns!.length);
+      expect(arg.digests!.every((d) => Array.isArray(d))).toBe(true);
+    }
   }
   expect(retried).toBeGreaterThan(0);
 
-  // No shared disk: neither DATA_DIR was written; B's scratch holds no attempt folder now.
+  // No shared disk: neither DATA_DIR was written; the survivor's scratch holds no attempt folder now.
   expect(await filesUnder(join(tmp, 'host-a', 'data'))).toEqual([]);
   expect(await filesUnder(join(tmp, 'host-b', 'data'))).toEqual([]);
-  expect(await filesUnder(join(tmp, 'host-b', 'scratch'))).toEqual([]);
+  expect(await filesUnder(join(tmp, survivor.host, 'scratch'))).toEqual([]);
 
-  // A worker that starts on A's host cleans A's scratch leftovers before serving.
-  const c = spawnWorker(ROOT, 'worker-c', workerEnv(taskQueue, 'host-a'), logDir);
+  // A worker that starts on the dead one's host cleans its scratch leftovers before serving.
+  const c = spawnWorker(ROOT, 'worker-c', workerEnv(taskQueue, victim.host), logDir);
   workers.push(c);
   await c.serving;
-  expect(await filesUnder(aScratch)).toEqual([]);
+  expect(await filesUnder(victimScratch)).toEqual([]);
   await stopWorker(c);
-  await stopWorker(b);
+  await stopWorker(survivor.w);
 });

@@ -7,8 +7,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { EasClient, TaskZip } from '../eas/client';
 import { ObjectNotFound, type DownloadLocation, type Store } from '../store/store';
 import { progress } from './progress';
@@ -76,14 +76,6 @@ async function committedParts(store: Store, loc: DownloadLocation, taskId: strin
   return { parts, meta };
 }
 
-async function write(out: WriteStream, chunk: Buffer): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain');
-}
-
-async function closeFile(out: WriteStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-}
-
 export interface TransferResult {
   bytes: number;
   sha256: string;
@@ -106,12 +98,13 @@ export async function transferZip(
   const ctx = Context.current();
   const beat = progress<TransferDetails>();
   let { parts, meta } = await committedParts(store, loc, taskId);
-  let out = createWriteStream(file);
+  // Written with awaited writes, so a segment can be streamed back from the file as soon as it is complete.
+  let out: FileHandle = await open(file, 'w');
   let hash: Hash = createHash('sha256');
   let offset = 0;
   for (const p of parts) {
     for await (const chunk of await store.get(p.ref)) {
-      await write(out, chunk as Buffer);
+      await out.write(chunk as Buffer);
       hash.update(chunk as Buffer);
     }
     offset += p.bytes;
@@ -120,15 +113,16 @@ export async function transferZip(
   const resumedFrom = offset;
   const restart = async () => {
     await dropParts(store, loc);
-    await closeFile(out);
-    out = createWriteStream(file);
+    await out.truncate(0);
+    await out.close();
+    out = await open(file, 'w');
     hash = createHash('sha256');
     offset = 0;
     meta = undefined;
   };
   // Waiting for the answer's headers (a gateway may take a while to start a big file) is bounded by the EAS
   // client's stall timeout, not by the heartbeat timeout: keep heartbeating meanwhile.
-  const open = async (from: number): Promise<TaskZip> => {
+  const request = async (from: number): Promise<TaskZip> => {
     const keepAlive = setInterval(() => beat({ stage: 'transfer', offset, received: offset, total: meta?.total }, true), 1000);
     try {
       return await eas.openTaskZip(taskId, { offset: from, signal: ctx.cancellationSignal });
@@ -137,49 +131,48 @@ export async function transferZip(
     }
   };
   let zip: TaskZip | undefined;
-  if (meta?.total === undefined || offset < meta.total) {
-    zip = await open(offset);
-    const sameFile = zip.start === offset && (offset === 0 || meta?.total === undefined || zip.total === meta.total);
-    if (!sameFile) {
-      zip.body.destroy();
-      await restart();
-      zip = await open(0);
-    }
-    if (offset === 0 || !meta) {
-      meta = { taskId, ...(zip.total !== undefined ? { total: zip.total } : {}) };
-      await store.put(loc, META, JSON.stringify(meta), 0);
-    }
-  }
   let received = offset;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const commit = async () => {
-    if (pendingBytes === 0) return;
-    const seg = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    await store.put(loc, partName(offset), seg, 0);
-    offset += seg.length;
-    beat({ stage: 'transfer', offset, received, total: meta?.total }, true);
-  };
   try {
+    if (meta?.total === undefined || offset < meta.total) {
+      zip = await request(offset);
+      const sameFile = zip.start === offset && (offset === 0 || meta?.total === undefined || zip.total === meta.total);
+      if (!sameFile) {
+        zip.body.destroy();
+        await restart();
+        received = 0;
+        zip = await request(0);
+      }
+      if (offset === 0 || !meta) {
+        meta = { taskId, ...(zip.total !== undefined ? { total: zip.total } : {}) };
+        await store.put(loc, META, JSON.stringify(meta), 0);
+      }
+    }
+    // A segment is committed by streaming its bytes back from the file (never held in memory).
+    let segHash = createHash('sha256');
+    const commit = async () => {
+      if (received === offset) return;
+      const sha256 = segHash.digest('hex');
+      segHash = createHash('sha256');
+      await store.put(loc, partName(offset), createReadStream(file, { start: offset, end: received - 1 }), 0, { sha256 });
+      offset = received;
+      beat({ stage: 'transfer', offset, received, total: meta?.total }, true);
+    };
     if (zip) {
       for await (const c of zip.body) {
         const chunk = c as Buffer;
-        await write(out, chunk);
+        await out.write(chunk);
         hash.update(chunk);
+        segHash.update(chunk);
         received += chunk.length;
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= segmentBytes) await commit();
+        if (received - offset >= segmentBytes) await commit();
         else beat({ stage: 'transfer', offset, received, total: meta?.total });
       }
       await commit();
     }
-    await closeFile(out);
+    await out.close();
   } catch (e) {
     zip?.body.destroy();
-    out.destroy();
+    await out.close().catch(() => undefined);
     if (ctx.cancellationSignal.aborted && ctx.cancellationSignal.reason) throw ctx.cancellationSignal.reason;
     throw e;
   }

@@ -23,6 +23,8 @@ export interface WorkerConfig {
   dataDir: string;
   /** STORE_URL: `s3://bucket/prefix`, `file:///path` or a path; unset = the file store under dataDir. */
   storeUrl?: string;
+  /** STORE_URL and the S3 settings and credentials as given (secrets: never logged; describeConfig omits them). */
+  storeEnv?: Record<string, string>;
   /** SCRATCH_DIR: this host's scratch space for reading ZIPs (default <os tmp>/gst-download-scratch). */
   scratchDir?: string;
   /** ZIP_SEGMENT_MB: a ZIP transfer commits a segment to the store every this many MiB (default 16). */
@@ -158,16 +160,25 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
   };
 }
 
+/** What the store reads (store/from-env.ts); other AWS settings (profiles, roles) reach the SDK from the process. */
+const STORE_ENV = ['STORE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+
 /** Where downloads land and where ZIPs are read; STORE_URL is checked here so a bad one stops the start. */
-function storeSettings(env: NodeJS.ProcessEnv): Pick<WorkerConfig, 'storeUrl' | 'scratchDir' | 'zipSegmentBytes'> {
-  const out: Pick<WorkerConfig, 'storeUrl' | 'scratchDir' | 'zipSegmentBytes'> = { scratchDir: Scratch.rootFromEnv(env) };
-  if (env.STORE_URL) {
+function storeSettings(env: NodeJS.ProcessEnv): Pick<WorkerConfig, 'storeUrl' | 'storeEnv' | 'scratchDir' | 'zipSegmentBytes'> {
+  const out: Pick<WorkerConfig, 'storeUrl' | 'storeEnv' | 'scratchDir' | 'zipSegmentBytes'> = { scratchDir: Scratch.rootFromEnv(env) };
+  const storeEnv: Record<string, string> = {};
+  for (const name of STORE_ENV) {
+    const v = env[name];
+    if (v) storeEnv[name] = v;
+  }
+  if (storeEnv.STORE_URL) {
     try {
-      storeFromEnv(env);
+      storeFromEnv(storeEnv);
     } catch (e) {
       throw new ConfigError((e as Error).message);
     }
-    out.storeUrl = env.STORE_URL;
+    out.storeUrl = storeEnv.STORE_URL;
+    out.storeEnv = storeEnv;
   }
   const mb = count(env, 'ZIP_SEGMENT_MB');
   if (mb !== undefined) out.zipSegmentBytes = mb * 1024 * 1024;

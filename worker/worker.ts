@@ -27,7 +27,7 @@ export interface DownloadWorkerOptions {
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const eas = opts.eas ?? new EasClient(config.eas, { onCall: easCallMetrics });
-  const store = opts.store ?? storeFromEnv({ ...process.env, DATA_DIR: config.dataDir, STORE_URL: config.storeUrl ?? '' });
+  const store = opts.store ?? storeFromEnv({ DATA_DIR: config.dataDir, ...config.storeEnv });
   // This worker's scratch folder; those of workers that died on this host are removed now.
   const scratch = await Scratch.open(config.scratchDir ?? Scratch.rootFromEnv());
   const activities = createActivities({

@@ -15,6 +15,7 @@ import { corrupt, taskFailed } from './errors';
 import { JsonRecordCounter } from './json-count';
 import { progress } from './progress';
 import type { Scratch } from './scratch';
+import { sweepTempsOnRetry } from './housekeeping';
 import { dropParts, transferZip } from './zip-transfer';
 import { ZipCorruptError, ZipReader } from './zip-reader';
 
@@ -91,6 +92,7 @@ async function storeEntry(zip: ZipReader, store: Store, loc: DownloadLocation, n
 
 export async function downloadEinvoiceResult(d: EinvoiceDeps, taskId: string, loc: DownloadLocation): Promise<EinvoiceResult> {
   const { store } = d;
+  await sweepTempsOnRetry(store, loc); // what a killed attempt left half-written (not its committed segments)
   return d.scratch.attempt(async (dir) => {
     const zipFile = path.join(dir, ZIP_NAME);
     const beat = progress<Record<string, unknown>>();

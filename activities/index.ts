@@ -12,7 +12,7 @@ import type { DownloadConfig } from '../domain/config';
 import { MAX_SUMMARY_FILES } from '../domain/config';
 import { downloadEinvoiceResult, type EinvoiceResult } from './einvoice';
 import { corrupt } from './errors';
-import { sweepLocation } from './housekeeping';
+import { sweepLocation, sweepTempsOnRetry } from './housekeeping';
 import { gstr2bRecords, imsPageRecords } from './records';
 import type { Scratch } from './scratch';
 
@@ -89,6 +89,12 @@ async function readBack(store: Store, loc: DownloadLocation, name: string, recor
 }
 
 export function createActivities({ eas, store, config, gstinIndex, scratch, zipSegmentBytes = 16 * 1024 * 1024 }: ActivityDeps) {
+  /** Stores one answer; a retried attempt first clears what a killed attempt left half-written for it. */
+  async function putFile(loc: DownloadLocation, name: string, body: Buffer, records: number): Promise<StoredFile> {
+    await sweepTempsOnRetry(store, loc, name);
+    return store.put(loc, name, body, records);
+  }
+
   return {
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
     async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {
@@ -144,7 +150,7 @@ export function createActivities({ eas, store, config, gstinIndex, scratch, zipS
 
     async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<StoredFile> {
       const { body, data } = await eas.taskPage(taskId, page);
-      return store.put(loc, pageName(page), body, imsPageRecords(data));
+      return putFile(loc, pageName(page), body, imsPageRecords(data));
     },
 
     /** Brings the task's ZIP over (resumably), checks it, and stores result.json, every file-N.json and the ZIP. */
@@ -157,18 +163,18 @@ export function createActivities({ eas, store, config, gstinIndex, scratch, zipS
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
-      const file = await store.put(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
+      const file = await putFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
       return { file, fileCount: fc, gendt: data.data.gendt };
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
-      return store.put(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
+      return putFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
       const { body } = await eas.irnDetails(gstin, irn);
-      return store.put(loc, irnName(irn), body, 1);
+      return putFile(loc, irnName(irn), body, 1);
     },
 
     /**

@@ -5,7 +5,7 @@ import { createActivities, type PageDigest } from '../../activities';
 import { Scratch } from '../../activities/scratch';
 import { DEFAULT_CONFIG } from '../../domain/config';
 import type { DownloadLocation, Manifest, StoredFile } from '../../store/store';
-import { byName, expectStored, failure, ident, listFolder, run, setup, waitTask, type Env } from './helpers';
+import { byName, expectStored, failure, ident, listFolder, mockEnv, run, runIn, setup, waitTask, type Env } from './helpers';
 
 const GSTIN = '29AAGCB7383J1Z4';
 const GSTIN_2B = '01AABCE2207R1Z5';
@@ -93,6 +93,17 @@ describe('IMS pages', () => {
     expect(res.files.map(ident)).toEqual(truth.files.map(ident));
     expect(res.files.map((f) => f.ref)).toEqual(got.map((f) => f.ref));
     expect(await listFolder(env, other)).toEqual(['manifest.json', ...truth.files.map((f) => f.name)].sort());
+  });
+
+  test("a retried page attempt first removes the temp object a killed attempt left for that page (a first attempt does not look)", async () => {
+    const other: DownloadLocation = { ...loc, section: `${section}-retry` };
+    const leftover = () => env.store.put(other, '.tmp-page-1.json.dead01', 'half a pa', 0);
+    await leftover();
+    await run(env.acts.downloadImsPage, taskId, 1, other);
+    expect(await listFolder(env, other)).toEqual(['.tmp-page-1.json.dead01', 'page-1.json']);
+    await env.store.put(other, '.tmp-page-2.json.dead02', 'other page', 0);
+    await runIn(mockEnv({ attempt: 2 } as never), env.acts.downloadImsPage, taskId, 1, other);
+    expect(await listFolder(env, other)).toEqual(['.tmp-page-2.json.dead02', 'page-1.json']);
   });
 
   test('finishDownload with a page missing from the store → CorruptDownload', async () => {

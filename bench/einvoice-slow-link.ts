@@ -117,7 +117,16 @@ async function main(): Promise<void> {
     const input = { gstin: GSTIN, retPeriod: RET_PERIOD, supplyType: 'B2B', supplierGstin: GSTIN };
     let t = performance.now();
     note(`building a ZIP of ${files} × ${recordsPerFile} records (~${sizeMb} MB) in the sandbox…`);
-    const truth = await admin.truth('einvoice', input);
+    // A big ZIP takes the sandbox minutes to build, longer than fetch waits for headers (300 s): ask again; the
+    // sandbox keeps building the one ZIP and answers once it is there.
+    let truth: Awaited<ReturnType<SandboxAdmin['truth']>> | undefined;
+    while (!truth) {
+      truth = await admin.truth('einvoice', input).catch((e: Error) => {
+        if (!/fetch failed/.test(e.message)) throw e;
+        note(`still building (${seconds(t)} s)…`);
+        return undefined;
+      });
+    }
     const buildSeconds = seconds(t);
     const zip = truth.files.find((f) => f.name === 'einvoice.zip')!;
     const bps = args.has('bps') ? intArg(args, 'bps', 0) : Math.floor(zip.bytes / ((4 * heartbeatMs) / 1000));

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SandboxAdmin } from '../sandbox/admin';
 import { provisionTemporal } from '../scripts/temporal-server';
+import { sandboxEasEnv } from '../sandbox/user';
 import { FileStore } from '../store/file-store';
 import { isTempName } from '../store/store';
 import type { DownloadSummary } from '../workflows/types';
@@ -146,8 +147,7 @@ async function main(): Promise<void> {
       DATA_DIR: dataDir,
       SCRATCH_DIR: scratchRoot,
       ZIP_SEGMENT_MB: String(segmentMb),
-      EAS_BASE_URL: sandbox.url,
-      EAS_AUTH_URL: sandbox.url,
+      ...sandboxEasEnv(sandbox.url),
       GSTIN_CHECKSUM: 'off',
       GST_POLL_INITIAL_MS: '200',
       GST_POLL_MAX_MS: '1000',

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { createActivities } from '../../activities';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
+import { sandboxEasEnv } from '../../sandbox/user';
 import type { EinvoiceInput } from '../../domain/inputs';
 import { isTempName, type DownloadLocation } from '../../store/store';
 import { DEFAULT_CONFIG } from '../../domain/config';
@@ -72,7 +73,7 @@ test('a cancelled transfer stops, and the next attempt resumes with Range from t
   expect((await listFolder(env, loc)).filter(isTempName).length).toBeGreaterThan(1);
 
   // The retry: a fresh worker (own scratch folder, own EAS client), same store.
-  const eas = new EasClient({ ...easConfigFromEnv({}), baseUrl: env.sandbox.url, authUrl: env.sandbox.url, timeoutMs: 5000 });
+  const eas = new EasClient({ ...easConfigFromEnv(sandboxEasEnv(env.sandbox.url)), timeoutMs: 5000 });
   const other = createActivities({ eas, store: env.store, scratch: await Scratch.open(`${env.scratchRoot}-b`), config: DEFAULT_CONFIG, zipSegmentBytes: SEGMENT });
   const res = await run(other.downloadEinvoiceResult, taskId, loc);
   const last = (await downloads()).at(-1)!;
@@ -106,7 +107,7 @@ test('a gateway that ignores Range: the retry starts over cleanly and stores the
 
 test('a link that stops sending fails after the stall timeout, retryably, without a whole-body timeout', async () => {
   const { taskId, zip, loc } = await prepared(input('032024'));
-  const eas = new EasClient({ ...easConfigFromEnv({}), baseUrl: env.sandbox.url, authUrl: env.sandbox.url, timeoutMs: 5000, stallTimeoutMs: 700 });
+  const eas = new EasClient({ ...easConfigFromEnv(sandboxEasEnv(env.sandbox.url)), timeoutMs: 5000, stallTimeoutMs: 700 });
   const acts = createActivities({ eas, store: env.store, scratch: await Scratch.open(`${env.scratchRoot}-c`), config: DEFAULT_CONFIG, zipSegmentBytes: SEGMENT });
   // Slow but steady (a slice every 50 ms): takes longer than the stall timeout in all, and still completes.
   await env.admin.addFaults({ route: 'taskDownload', kind: 'bandwidth', bytesPerSecond: Math.ceil(zip.bytes / 2) });

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import { sandboxEasEnv } from '../../sandbox/user';
 import type { TruthKind } from '../../sandbox/truth';
 import { MANIFEST_NAME, isTempName } from '../../store/store';
 import type { DownloadSummary } from '../../workflows/types';
@@ -96,8 +97,7 @@ suite('workers on many hosts', () => {
       SCRATCH_DIR: join(tmp, host, 'scratch'),
       DATA_DIR: join(tmp, host, 'data'),
       ZIP_SEGMENT_MB: '1',
-      EAS_BASE_URL: sandbox.url,
-      EAS_AUTH_URL: sandbox.url,
+      ...sandboxEasEnv(sandbox.url),
       EAS_TIMEOUT_MS: '5000',
       EAS_STALL_TIMEOUT_MS: '10000',
       GSTIN_CHECKSUM: 'off',

@@ -2,8 +2,9 @@
  * Leftovers never outlive the next step: a retried attempt first removes the temp objects a killed attempt left for
  * the same file; and after a download's manifest is written, its folder holds exactly what the manifest lists
  * (stale pages of an earlier submission, temp objects, unfinished ZIP segments go). Only that folder: sub-folders
- * belong to other downloads. IRN folders are per GSTIN and day and may hold several batches, so there only temp
- * objects (dot-names) go.
+ * belong to other downloads (a GSTR-2B download's generation folders g<gendt>-<chksum>/ are swept by their own
+ * finish). An IRN batch has its own folder irn/<count>-<hash> (patch 'gst-outcomes-v1'); the older per-GSTIN-and-day
+ * IRN folder may hold several batches, so there only temp objects (dot-names) go.
  */
 import { Context } from '@temporalio/activity';
 import { MANIFEST_NAME, TEMP_PREFIX, isTempName, type DownloadLocation, type Store, type StoredFile } from '../store/store';
@@ -23,7 +24,7 @@ export async function sweepLocation(store: Store, loc: DownloadLocation, keep: S
   for (const o of await store.list(folder)) {
     const name = o.ref.slice(folder.length);
     if (name.includes('/') || wanted.has(o.ref)) continue;
-    if (loc.kind === 'irn' && !isTempName(name)) continue;
+    if (loc.kind === 'irn' && !loc.section && !isTempName(name)) continue;
     await store.delete(o.ref);
     removed.push(name);
   }

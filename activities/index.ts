@@ -3,18 +3,19 @@
  * Built from their dependencies so tests can hand in a client, a store and a config.
  */
 import { log } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
 import type { EasClient } from '../eas/client';
+import { gstnCodeKind, outcomeOfKind } from '../eas/contract';
+import type { GstnAnswerOutcome } from '../domain/outcomes';
 import { isEasError } from '../eas/errors';
 import type { EinvoiceInput, Gstr2bInput } from '../domain/inputs';
-import { ObjectNotFound, type DownloadLocation, type Manifest, type Store, type StoredFile } from '../store/store';
+import type { DownloadLocation, Store, StoredFile } from '../store/store';
 import type { DownloadConfig } from '../domain/config';
-import { MAX_SUMMARY_FILES } from '../domain/config';
 import { downloadEinvoiceResult, type EinvoiceResult } from './einvoice';
-import { corrupt } from './errors';
-import { sweepLocation, sweepTempsOnRetry } from './housekeeping';
-import { gstr2bRecords, imsPageRecords } from './records';
+import { sweepTempsOnRetry } from './housekeeping';
+import { gstr2bSections, imsPageRecords, imsPageSections, sumCounts } from './records';
 import type { Scratch } from './scratch';
+import { finishActivities, irnName, pageName, type PageFile } from './finish';
+import { gstr2bActivities } from './gstr2b';
 
 export type { EinvoiceResult } from './einvoice';
 
@@ -37,56 +38,8 @@ export interface Gstr2bFirst {
   gendt?: string;
 }
 
-/** What a page activity returned, compactly (the name and reference follow from the page): bytes, sha256, records. */
-export type PageDigest = [bytes: number, sha256: string, records: number];
-
-export interface FinishInput {
-  loc: DownloadLocation;
-  manifest: Omit<Manifest, 'location' | 'files' | 'records'>;
-  /** Files known to the workflow (single-answer kinds). */
-  files: StoredFile[];
-  /** Paged downloads: pages 1..N named page-N.json. */
-  pages?: number;
-  /** IRN downloads: irn-<irn>.json for each IRN. */
-  irns?: string[];
-  /**
-   * What the page (or IRN) activities returned, by position; the manifest is built from these. A page without
-   * one (null: fetched by a run from before the workflow kept them) is read back from the store instead.
-   */
-  digests?: Array<PageDigest | null>;
-}
-
-export interface FinishResult {
-  manifest: StoredFile;
-  location: string;
-  files: StoredFile[];
-  filesTruncated: boolean;
-  records: number;
-  bytes: number;
-}
-
-export function pageName(n: number): string {
-  return `page-${n}.json`;
-}
-
-export function irnName(irn: string): string {
-  return `irn-${irn}.json`;
-}
-
-function imsPageBodyRecords(body: Buffer): number {
-  const parsed = JSON.parse(body.toString('utf8')) as { data?: Record<string, unknown> };
-  return imsPageRecords(parsed.data ?? {});
-}
-
-/** A stored file's reference with its checksum and records, read back from the store. */
-async function readBack(store: Store, loc: DownloadLocation, name: string, records: (body: Buffer) => number): Promise<StoredFile> {
-  const ref = store.refOf(loc, name);
-  const body = await store.read(ref).catch((e: unknown) => {
-    if (e instanceof ObjectNotFound) throw corrupt(`${name} is missing from ${store.locationRef(loc)}`);
-    throw e;
-  });
-  return { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
-}
+export { pageName, irnName, type FinishInput, type FinishResult, type PageDigest } from './finish';
+export type { Gstr2bGenerationFirst } from './gstr2b';
 
 export function createActivities({ eas, store, config, gstinIndex, scratch, zipSegmentBytes = 16 * 1024 * 1024 }: ActivityDeps) {
   /** Stores one answer; a retried attempt first clears what a killed attempt left half-written for it. */
@@ -139,18 +92,32 @@ export function createActivities({ eas, store, config, gstinIndex, scratch, zipS
       return eas.submitImsDownload(gstin, section, status);
     },
 
-    async checkTask(taskId: string): Promise<{ status: string; error?: string }> {
+    /** A task's status; a task that failed with GSTN's answer (no-data, …) says which, with the GSTN code. */
+    async checkTask(taskId: string): Promise<{ status: string; error?: string; outcome?: GstnAnswerOutcome; gstnCode?: string }> {
       const s = await eas.taskStatus(taskId);
-      return s.error ? { status: s.status, error: `${s.error.message} ${JSON.stringify(s.error.args ?? {})}` } : { status: s.status };
+      if (!s.error) return { status: s.status };
+      const out: { status: string; error: string; outcome?: GstnAnswerOutcome; gstnCode?: string } = {
+        status: s.status,
+        error: `${s.error.message} ${JSON.stringify(s.error.args ?? {})}`,
+      };
+      const code = (s.error.args?.['gstn-err'] as { 'error-code'?: string } | undefined)?.['error-code'];
+      const kind = gstnCodeKind(code);
+      const outcome = kind && outcomeOfKind(kind);
+      if (outcome) {
+        out.outcome = outcome;
+        out.gstnCode = code;
+      }
+      return out;
     },
 
     async countPages(taskId: string): Promise<number> {
       return eas.taskPages(taskId);
     },
 
-    async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<StoredFile> {
+    /** Stores one IMS page; the result also carries the page's per-section counts (for the manifest). */
+    async downloadImsPage(taskId: string, page: number, loc: DownloadLocation): Promise<PageFile> {
       const { body, data } = await eas.taskPage(taskId, page);
-      return putFile(loc, pageName(page), body, imsPageRecords(data));
+      return { ...(await putFile(loc, pageName(page), body, imsPageRecords(data))), sections: imsPageSections(data) };
     },
 
     /** Brings the task's ZIP over (resumably), checks it, and stores result.json, every file-N.json and the ZIP. */
@@ -163,13 +130,13 @@ export function createActivities({ eas, store, config, gstinIndex, scratch, zipS
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
-      const file = await putFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
+      const file = await putFile(loc, name, body, fc > 0 ? 0 : sumCounts(gstr2bSections(data.data)));
       return { file, fileCount: fc, gendt: data.data.gendt };
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
-      return putFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
+      return putFile(loc, `file-${fileNum}.json`, body, sumCounts(gstr2bSections(data.data)));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
@@ -177,36 +144,8 @@ export function createActivities({ eas, store, config, gstinIndex, scratch, zipS
       return putFile(loc, irnName(irn), body, 1);
     },
 
-    /**
-     * Writes manifest.json from what the page activities returned (pages without a digest are read back), removes
-     * what the manifest does not list from the folder, and returns the summary's file list.
-     */
-    async finishDownload(input: FinishInput): Promise<FinishResult> {
-      const listed = async (names: string[], records: (body: Buffer) => number): Promise<StoredFile[]> => {
-        const out: StoredFile[] = [];
-        for (const [i, name] of names.entries()) {
-          const d = input.digests?.[i];
-          out.push(d ? { name, ref: store.refOf(input.loc, name), bytes: d[0], sha256: d[1], records: d[2] } : await readBack(store, input.loc, name, records));
-        }
-        return out;
-      };
-      let files = input.files;
-      if (input.pages !== undefined) files = await listed(Array.from({ length: input.pages }, (_, i) => pageName(i + 1)), imsPageBodyRecords);
-      else if (input.irns) files = await listed(input.irns.map(irnName), () => 1);
-      const records = files.reduce((n, f) => n + f.records, 0);
-      const manifest: Manifest = { ...input.manifest, location: store.locationRef(input.loc), files, records };
-      const file = await store.writeManifest(input.loc, manifest);
-      const removed = await sweepLocation(store, input.loc, files);
-      if (removed.length) log.info('removed objects the manifest does not list', { location: manifest.location, removed });
-      return {
-        manifest: file,
-        location: manifest.location,
-        files: files.slice(0, MAX_SUMMARY_FILES),
-        filesTruncated: files.length > MAX_SUMMARY_FILES,
-        records,
-        bytes: files.reduce((n, f) => n + f.bytes, 0),
-      };
-    },
+    ...gstr2bActivities(eas, store),
+    ...finishActivities(store),
   };
 }
 

@@ -52,7 +52,17 @@ export class FileStore implements Store {
 
   async put(loc: DownloadLocation, name: string, body: Body, records: number, known?: { sha256?: string }): Promise<StoredFile> {
     const ref = this.refOf(loc, name);
+    const s = await this.putAt(ref, body, known);
+    return { name, ref, ...s, records };
+  }
+
+  async putRef(ref: string, body: Body): Promise<ObjectStat> {
+    return this.putAt(ref, body);
+  }
+
+  private async putAt(ref: string, body: Body, known?: { sha256?: string }): Promise<ObjectStat> {
     const target = this.localPath(ref);
+    const name = path.basename(target);
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = path.join(path.dirname(target), `${TEMP_PREFIX}${name}.${randomBytes(6).toString('hex')}`);
     const hasher = new Hasher();
@@ -64,7 +74,7 @@ export class FileStore implements Store {
       await rm(tmp, { force: true });
       throw e;
     }
-    return { name, ref, bytes: hasher.bytes, sha256: hasher.sha256(), records };
+    return { bytes: hasher.bytes, sha256: hasher.sha256() };
   }
 
   async get(ref: string): Promise<Readable> {

@@ -116,6 +116,16 @@ export class S3Store implements Store {
 
   async put(loc: DownloadLocation, name: string, body: Body, records: number, known?: { sha256?: string }): Promise<StoredFile> {
     const ref = this.refOf(loc, name);
+    const s = await this.putAt(ref, body, known);
+    return { name, ref, ...s, records };
+  }
+
+  async putRef(ref: string, body: Body): Promise<ObjectStat> {
+    return this.putAt(refParts(ref).join('/'), body);
+  }
+
+  private async putAt(ref: string, body: Body, known?: { sha256?: string }): Promise<ObjectStat> {
+    const name = ref.slice(ref.lastIndexOf('/') + 1);
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
       const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const sha256 = sha256Of(buf);
@@ -124,7 +134,7 @@ export class S3Store implements Store {
         new PutObjectCommand({ Bucket: this.bucket, Key: this.key(ref), Body: buf, ContentLength: buf.length, Metadata: { [META_SHA]: sha256 } }),
         `put ${ref}`,
       );
-      return { name, ref, bytes: buf.length, sha256, records };
+      return { bytes: buf.length, sha256 };
     }
     if (known?.sha256) {
       const hasher = await this.upload(this.key(ref), body, { [META_SHA]: known.sha256 });
@@ -132,9 +142,9 @@ export class S3Store implements Store {
         await this.delete(ref);
         checkKnown(name, known, hasher.sha256());
       }
-      return { name, ref, bytes: hasher.bytes, sha256: known.sha256, records };
+      return { bytes: hasher.bytes, sha256: known.sha256 };
     }
-    const tempRef = this.refOf(loc, `${TEMP_PREFIX}${name}.${randomBytes(6).toString('hex')}`);
+    const tempRef = `${ref.slice(0, ref.length - name.length)}${TEMP_PREFIX}${name}.${randomBytes(6).toString('hex')}`;
     try {
       const hasher = await this.upload(this.key(tempRef), body, {});
       await this.send(
@@ -147,7 +157,7 @@ export class S3Store implements Store {
         }),
         `copy into ${ref}`,
       );
-      return { name, ref, bytes: hasher.bytes, sha256: hasher.sha256(), records };
+      return { bytes: hasher.bytes, sha256: hasher.sha256() };
     } finally {
       await this.delete(tempRef);
     }

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { DownloadLocation, Manifest, StoredFile } from '../domain/download';
 
-export type { DownloadKind, DownloadLocation, Manifest, StoredFile } from '../domain/download';
+export type { DownloadKind, DownloadLocation, Gstr2bGeneration, Manifest, StoredFile } from '../domain/download';
 
 export interface ObjectStat {
   bytes: number;
@@ -72,6 +72,8 @@ export interface Store {
    * caller knows it, lets a backend skip a copy; the body is still hashed and a mismatch fails the put.
    */
   put(loc: DownloadLocation, name: string, body: Body, records: number, known?: { sha256?: string }): Promise<StoredFile>;
+  /** Streams `body` in at a reference outside any download folder (e.g. the catalogue's entries); atomic like put. */
+  putRef(ref: string, body: Body): Promise<ObjectStat>;
   /** A stored object as a stream; rejects with ObjectNotFound. */
   get(ref: string): Promise<Readable>;
   /** A (small) stored object in memory; rejects with ObjectNotFound. */

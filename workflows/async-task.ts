@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { DownloadConfig } from '../domain/config';
 import { failureMessage, failureType } from './failures';
+import { answerFailure } from './outcomes';
 import { pollTask } from './polling';
 import type { Proxies } from './proxies';
 import type { SessionGuard } from './session';
@@ -17,6 +18,8 @@ export interface AsyncContext {
   acts: Proxies;
   guard: SessionGuard;
   tracker: Tracker;
+  /** OUTCOMES_PATCH: a task that failed with GSTN's answer ends the download with that outcome. */
+  outcomes?: boolean;
 }
 
 export function newAsyncState(now: number, date: string): AsyncResume {
@@ -46,6 +49,15 @@ function resubmit(ctx: AsyncContext, why: 'failed' | 'expired', detail: string):
     state.expiredResubmits++;
   }
   ctx.tracker.progress.lastError = `${why}: ${detail}`;
+  state.taskId = '';
+  state.completed = undefined;
+  state.pages = undefined;
+  state.nextPage = undefined;
+  state.digests = undefined;
+}
+
+/** Forgets the task so the next drive submits the job again (after a not-generated answer). */
+export function forgetTask(state: AsyncResume): void {
   state.taskId = '';
   state.completed = undefined;
   state.pages = undefined;
@@ -83,6 +95,7 @@ export async function driveTask(
       }
       if (polled.status === 'continue') return 'continue';
       if (polled.status === 'failed') {
+        if (ctx.outcomes && polled.answer) throw answerFailure(polled.answer, state.taskId);
         resubmit(ctx, 'failed', polled.error ?? 'no reason given');
         continue;
       }

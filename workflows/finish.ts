@@ -1,5 +1,9 @@
-import type { PageDigest } from '../activities';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DownloadLocation, StoredFile } from '../domain/download';
+import type { DownloadOutcome } from '../domain/outcomes';
+import type { FinishResult, PageDigest } from '../activities/finish';
+import type { Gstr2bGenerationRef } from '../activities/gstr2b';
+import { GstOutcome } from './search-attributes';
 import type { Proxies } from './proxies';
 import type { Tracker } from './tracker';
 import type { AsyncResume, DownloadKind, DownloadSummary } from './types';
@@ -17,6 +21,11 @@ export interface FinishParams {
   /** What the page / IRN activities returned, by position (the manifest is built from these). */
   digests?: Array<PageDigest | null>;
   provenance: Record<string, unknown>;
+  /** Set by workflow code that knows outcomes (OUTCOMES_PATCH); then the manifest, result and GstOutcome say it. */
+  outcome?: DownloadOutcome;
+  gstnCode?: string;
+  generation?: Gstr2bGenerationRef;
+  asks?: number;
 }
 
 /** Writes the manifest (an activity) and builds the small summary the workflow returns. */
@@ -29,7 +38,10 @@ export async function finish(tracker: Tracker, acts: Proxies, p: FinishParams): 
       pages: p.pages,
       irns: p.irns,
       ...(p.digests && { digests: p.digests }),
+      ...(p.generation ? { generation: p.generation } : {}),
       manifest: {
+        ...(p.outcome ? { outcome: p.outcome, downloadId: workflowInfo().workflowId } : {}),
+        ...(p.gstnCode ? { gstnCode: p.gstnCode } : {}),
         kind: p.kind,
         inputs: p.input as Record<string, unknown>,
         taskId: p.state?.taskId,
@@ -40,6 +52,12 @@ export async function finish(tracker: Tracker, acts: Proxies, p: FinishParams): 
       },
     }),
   );
+  return done(tracker, p, fin, fetchedAt, p.outcome);
+}
+
+/** Stage DONE, GstOutcome, and the small summary the workflow returns. */
+export function done(tracker: Tracker, p: FinishParams, fin: FinishResult, fetchedAt: string, outcome?: DownloadOutcome): DownloadSummary {
+  if (outcome) upsertSearchAttributes([{ key: GstOutcome, value: outcome }]);
   tracker.stage('DONE');
   const summary: DownloadSummary = {
     kind: p.kind,
@@ -59,6 +77,16 @@ export async function finish(tracker: Tracker, acts: Proxies, p: FinishParams): 
     summary.submissions = p.state.submissions;
   }
   if (p.pages !== undefined) summary.pages = p.pages;
+  if (outcome) {
+    summary.outcome = outcome;
+    if (p.gstnCode) summary.gstnCode = p.gstnCode;
+    if (fin.sections) summary.sections = fin.sections;
+    if (fin.generation) {
+      summary.generation = { id: fin.generation.id, gendt: fin.generation.gendt, chksum: fin.generation.chksum };
+      summary.generations = fin.generations;
+    }
+    if (p.asks !== undefined) summary.asks = p.asks;
+  }
   return summary;
 }
 
@@ -66,8 +94,12 @@ export async function finish(tracker: Tracker, acts: Proxies, p: FinishParams): 
 export const FINISH_FROM_PAGE_RESULTS = 'finish-from-page-results';
 
 /** Records page `p`'s result (1-based) in the state carried through continue-as-new. */
-export function keepDigest(state: { digests?: Array<PageDigest | null> }, p: number, f: { bytes: number; sha256: string; records: number }): void {
+export function keepDigest(
+  state: { digests?: Array<PageDigest | null> },
+  p: number,
+  f: { bytes: number; sha256: string; records: number; sections?: Record<string, number> },
+): void {
   const d = (state.digests ??= []);
   while (d.length < p - 1) d.push(null);
-  d[p - 1] = [f.bytes, f.sha256, f.records];
+  d[p - 1] = f.sections ? [f.bytes, f.sha256, f.records, f.sections] : [f.bytes, f.sha256, f.records];
 }

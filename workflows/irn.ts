@@ -1,11 +1,13 @@
 import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
-import type { PageDigest } from '../activities';
+import type { PageDigest } from '../activities/finish';
 import { location } from '../domain/download';
+import { irnBatchKey } from '../domain/ids';
 import { validateIrnInput, type IrnInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest } from './finish';
+import { answerOf, outcomesOn } from './outcomes';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
@@ -17,6 +19,8 @@ export interface IrnResume {
   date: string;
   /** IRNs 1..next-1 (1-based) are stored. */
   next: number;
+  /** OUTCOMES_PATCH: IRNs GSTN had no e-invoice for. */
+  missing?: Array<{ irn: string; gstnCode: string | null }>;
   run: number;
   /** What each IRN's activity returned (index = IRN position; null = not known to this chain). */
   digests?: Array<PageDigest | null>;
@@ -24,6 +28,7 @@ export interface IrnResume {
 
 /** IRN details for one or many IRNs (a synchronous route): one activity per IRN, bounded concurrency. */
 export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<DownloadSummary> {
+  const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateIrnInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'irn', input.gstin, undefined, resume && { run: resume.run, nextPage: resume.next, pages: input.irns.length });
@@ -32,7 +37,9 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
   const now = Date.now();
   const state: IrnResume = resume ?? { startedAt: new Date(now).toISOString(), date: istDate(now), next: 1, run: 0 };
   state.run = tracker.progress.run;
-  const loc = location('irn', input.gstin, state.date);
+  // OUTCOMES_PATCH: every batch has its own folder, derived from its IRNs (two batches on one day no longer clash)
+  const loc = location('irn', input.gstin, state.date, withOutcomes ? irnBatchKey(input) : undefined);
+  const missing = state.missing ?? [];
   const keepDigests = patched(FINISH_FROM_PAGE_RESULTS);
 
   await tracker.failOnError(async () => {
@@ -43,14 +50,25 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
       input.irns.length,
       cfg.concurrency,
       async (i) => {
-        const f = await guard.run(() => acts.page.fetchIrnDetails(input.gstin, input.irns[i - 1]!, loc));
-        if (keepDigests) keepDigest(state, i, f);
+        const irn = input.irns[i - 1]!;
+        try {
+          const f = await guard.run(() => acts.page.fetchIrnDetails(input.gstin, irn, loc));
+          if (keepDigests) keepDigest(state, i, f);
+        } catch (e) {
+          // GSTN has no e-invoice for this IRN (EINV30107): recorded, the rest of the batch goes on
+          const a = withOutcomes ? answerOf(e) : undefined;
+          if (!a) throw e;
+          missing.push({ irn, gstnCode: a.gstnCode ?? null });
+        }
         tracker.pageDone();
       },
       () => shouldContinueAsNew(cfg),
     );
   });
+  if (withOutcomes) state.missing = missing;
   if (state.next <= input.irns.length) return continueAsNew<typeof getIrnDetails>(input, state);
+  const gone = new Set(missing.map((m) => m.irn));
+  const found = input.irns.filter((irn) => !gone.has(irn));
 
   return finish(tracker, acts, {
     kind: 'irn',
@@ -59,8 +77,10 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
     route: 'irnDetails',
     startedAt: state.startedAt,
     files: [],
-    irns: input.irns,
-    ...(keepDigests && { digests: state.digests ?? [] }),
-    provenance: { workflowId: workflowInfo().workflowId },
+    irns: withOutcomes ? found : input.irns,
+    // digests by position in the list finish gets (IRNs GSTN had none for are left out with their positions)
+    ...(keepDigests && { digests: input.irns.map((_, i) => state.digests?.[i] ?? null).filter((_, i) => !withOutcomes || !gone.has(input.irns[i]!)) }),
+    provenance: withOutcomes ? { workflowId: workflowInfo().workflowId, missing } : { workflowId: workflowInfo().workflowId },
+    ...(withOutcomes ? { outcome: found.length ? ('data' as const) : ('no-data' as const), ...(found.length ? {} : { gstnCode: missing[0]?.gstnCode ?? undefined }) } : {}),
   });
 }

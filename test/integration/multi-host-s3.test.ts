@@ -16,6 +16,7 @@ import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { sandboxEasEnv } from '../../sandbox/user';
 import type { TruthKind } from '../../sandbox/truth';
+import { Catalogue } from '../../store/catalogue';
 import { MANIFEST_NAME, isTempName } from '../../store/store';
 import type { DownloadSummary } from '../../workflows/types';
 import { spawnWorker, stopWorker, type WorkerProcess } from '../cluster/helpers';
@@ -180,6 +181,7 @@ suite('workers on many hosts', () => {
 
     // Objects equal the truth (read back from S3: bytes and sha256 of the stored object).
     const store = s3.store('downloads');
+    const catalogue = new Catalogue(store);
     const listed = new Set<string>();
     for (const [i, d] of batch.entries()) {
       const summary = summaries[i]!;
@@ -201,13 +203,19 @@ suite('workers on many hosts', () => {
       expect([d.type, summary.records]).toEqual([d.type, truths.reduce((n, t) => n + t.records, 0)]);
       const manifest = await store.readManifestRef(summary.manifest);
       expect(manifest?.files.map((f) => f.name).sort()).toEqual(truthFiles.map((f) => f.name).sort());
+      // a GSTR-2B generation's own manifest, and the catalogue entry (kept in the same bucket, readable from there)
+      if (manifest?.generation) listed.add(manifest.generation.manifest);
+      const gstin = (d.input as { gstin: string }).gstin;
+      const entry = await catalogue.get(gstin, `${taskQueue}-${i}-${d.kind}`);
+      expect([d.type, entry?.manifest, entry?.records]).toEqual([d.type, summary.manifest, summary.records]);
+      listed.add(`_catalogue/${gstin}/${taskQueue}-${i}-${d.kind}.json`);
     }
 
-    // The bucket holds exactly the listed files and the manifests: no temp object, no ZIP segment, nothing stale.
+    // The bucket holds exactly the listed files, the manifests and the catalogue: no temp object, no ZIP segment, nothing stale.
     const objects = await store.list('');
     expect(objects.filter((o) => isTempName(o.ref.split('/').at(-1)!))).toEqual([]);
     expect(objects.map((o) => o.ref).sort()).toEqual([...listed].sort());
-    expect(objects.filter((o) => o.ref.endsWith(`/${MANIFEST_NAME}`))).toHaveLength(batch.length);
+    expect(objects.filter((o) => o.ref.endsWith(`/${MANIFEST_NAME}`))).toHaveLength(batch.length + batch.filter((d) => d.kind === 'gstr2b').length);
 
     // The dead worker's ZIP was resumed on the other with a Range request (206), so no e-invoice task cost the sandbox two whole ZIPs.
     const requests = await admin.requests();

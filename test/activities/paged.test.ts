@@ -2,6 +2,7 @@
 import { rm } from 'node:fs/promises';
 import type { Gstr2bInput } from '../../domain/inputs';
 import { createActivities, type PageDigest } from '../../activities';
+import type { PageFile } from '../../activities/finish';
 import { Scratch } from '../../activities/scratch';
 import { DEFAULT_CONFIG } from '../../domain/config';
 import type { DownloadLocation, Manifest, StoredFile } from '../../store/store';
@@ -80,7 +81,7 @@ describe('IMS pages', () => {
       },
     });
     const acts = createActivities({ eas: env.eas, store: counting, scratch: await Scratch.open(`${env.scratchRoot}-d`), config: DEFAULT_CONFIG });
-    const digests: Array<PageDigest | null> = got.map((f) => [f.bytes, f.sha256, f.records]);
+    const digests: Array<PageDigest | null> = got.map((f) => [f.bytes, f.sha256, f.records, (f as PageFile).sections]);
     digests[1] = null; // page 2 was fetched by a run that kept no results: read back
     const res = await run(acts.finishDownload, {
       loc: other,
@@ -92,6 +93,16 @@ describe('IMS pages', () => {
     expect(reads).toEqual([env.store.refOf(other, 'page-2.json')]);
     expect(res.files.map(ident)).toEqual(truth.files.map(ident));
     expect(res.files.map((f) => f.ref)).toEqual(got.map((f) => f.ref));
+    // per-section counts from the page results (+ page 2 read back) equal those of a finish that read every page
+    for (let p = 1; p <= truth.pages!; p++) await run(env.acts.downloadImsPage, taskId, p, { ...other, section: `${section}-readback` });
+    const full = await run(env.acts.finishDownload, {
+      loc: { ...other, section: `${section}-readback` },
+      manifest: { kind: 'ims', inputs: {}, taskId, route: 'imsInvoices', fetchedAt: '2025-01-15T10:00:00.000Z', pages: truth.pages! },
+      files: [],
+      pages: truth.pages!,
+    });
+    expect(Object.keys(full.sections ?? {}).length).toBeGreaterThan(0);
+    expect(res.sections).toEqual(full.sections);
     expect(await listFolder(env, other)).toEqual(['manifest.json', ...truth.files.map((f) => f.name)].sort());
   });
 

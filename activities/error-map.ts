@@ -6,7 +6,8 @@
  *   - no credentials for the GSTIN → `NoCredentials` (names the GSTIN), never retried; a failed OTP notification →
  *     `NotifyFailed`, retried;
  *   - the store's disk full (ENOSPC, EDQUOT) → `StoreFull`, retried slowly, logged as a warning;
- *   - the store refusing access (EACCES, EPERM, EROFS) → `StoreDenied`, never retried;
+ *   - the store refusing access (EACCES, EPERM, EROFS; an object store's StoreError 'denied') → `StoreDenied`,
+ *     never retried; an object store that fails (StoreError 'unavailable') → `StoreUnavailable`, retried;
  *   - anything else (a bug: TypeError, …) → `Internal`: retried a few times, then final, logged with its stack;
  *     never counted as a gateway fault.
  * Details never carry secrets (EAS errors describe route, code and GSTN code only).
@@ -19,6 +20,7 @@ import { ERROR_KINDS } from '../eas/contract';
 import { UnknownGstinError } from '../eas/credentials';
 import { isEasError } from '../eas/errors';
 import { NotifyError } from './session';
+import { isStoreError } from '../store/store';
 
 /** An unexpected error is tried this many times in all before it is final. */
 export const INTERNAL_MAX_ATTEMPTS = 3;
@@ -55,6 +57,11 @@ export function toFailure(e: unknown, attempt = 1, storeFullRetryMs = STORE_FULL
   }
   if (e instanceof UnknownGstinError) return failure('NoCredentials', e.message, { retry: false, details: [{ gstin: e.gstin }] });
   if (e instanceof NotifyError) return failure('NotifyFailed', e.message, { retry: true });
+  if (isStoreError(e)) {
+    return e.kind === 'denied'
+      ? failure('StoreDenied', `the store refused: ${e.message}; fix its credentials, permissions or bucket, then start the download again`, { retry: false })
+      : failure('StoreUnavailable', `the store is unavailable: ${e.message}`, { retry: true });
+  }
   const code = systemCode(e);
   const message = e instanceof Error ? e.message : String(e);
   if (code && DISK_FULL.has(code)) {

@@ -1,14 +1,18 @@
 /**
  * Finishing a download: its manifest (the record: files, records, per-section counts, outcome, GSTR-2B
  * generations) and its catalogue entry. A GSTR-2B generation gets its own manifest in its folder; the
- * download's manifest says which generation is current and lists every one kept.
+ * download's manifest says which generation is current and lists every one kept. The manifest is built from what
+ * the page / IRN activities returned (digests, patch 'finish-from-page-results'); a page without one is read back.
+ * Then the data folder is swept: what its manifest does not list goes (see ./housekeeping.ts for what is spared).
  */
+import { log } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { MAX_SUMMARY_FILES } from '../domain/config';
 import type { Gstr2bGeneration } from '../domain/download';
-import { Catalogue, type CatalogueBackend } from '../store/catalogue';
-import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/store';
+import { Catalogue } from '../store/catalogue';
+import { ObjectNotFound, type DownloadLocation, type Manifest, type Store, type StoredFile } from '../store/store';
 import { corrupt } from './errors';
+import { sweepLocation } from './housekeeping';
 import { addCounts, gstr2bSections, imsPageSections, type SectionCounts } from './records';
 
 export interface FinishInput {
@@ -22,7 +26,18 @@ export interface FinishInput {
   irns?: string[];
   /** GSTR-2B: the generation these files are, and its folder. */
   generation?: { loc: DownloadLocation; id: string; gendt: string; chksum: string };
+  /**
+   * What the page (or IRN) activities returned, by position; the manifest is built from these. A page without
+   * one (null: fetched by a run from before the workflow kept them) is read back from the store instead.
+   */
+  digests?: Array<PageDigest | null>;
 }
+
+/** What a page activity returned, compactly (name and reference follow from the page): bytes, sha256, records, sections. */
+export type PageDigest = [bytes: number, sha256: string, records: number, sections?: SectionCounts];
+
+/** A stored page with its per-section counts (IMS pages). */
+export type PageFile = StoredFile & { sections?: SectionCounts };
 
 export interface FinishResult {
   manifest: StoredFile;
@@ -44,14 +59,9 @@ export function irnName(irn: string): string {
   return `irn-${irn}.json`;
 }
 
-function isCatalogueBackend(s: unknown): s is CatalogueBackend {
-  const b = s as Partial<CatalogueBackend>;
-  return typeof b.get === 'function' && typeof b.put === 'function' && typeof b.list === 'function';
-}
-
-/** The catalogue kept with this store, if the store can hold one. */
-export function catalogueOf(store: Store): Catalogue | undefined {
-  return isCatalogueBackend(store) ? new Catalogue(store) : undefined;
+/** The catalogue kept with this store (every backend can hold one). */
+export function catalogueOf(store: Store): Catalogue {
+  return new Catalogue(store);
 }
 
 /** Per-section records of a stored JSON payload (GSTR-2B answers and IMS pages; others have none). */
@@ -64,7 +74,8 @@ export function sectionsOf(kind: string, body: Buffer): SectionCounts | undefine
 }
 
 async function readBack(store: Store, ref: string, name: string, records: (body: Buffer) => number) {
-  const body = await store.read(ref).catch(() => {
+  const body = await store.read(ref).catch((e: unknown) => {
+    if (!(e instanceof ObjectNotFound)) throw e;
     throw corrupt(`${name} is missing from ${ref.slice(0, ref.lastIndexOf('/'))}`);
   });
   const file: StoredFile = { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
@@ -106,7 +117,13 @@ export function finishActivities(store: Store) {
       let files = input.files;
       if (names.length || input.pages !== undefined || input.irns) {
         files = [];
-        for (const name of names) {
+        for (const [i, name] of names.entries()) {
+          const d = input.digests?.[i];
+          if (d) {
+            files.push({ name, ref: store.refOf(dataLoc, name), bytes: d[0], sha256: d[1], records: d[2] });
+            if (kind === 'ims') addCounts(sections, d[3] ?? {});
+            continue;
+          }
           const { file, body } = await readBack(store, `${store.locationRef(dataLoc)}/${name}`, name, (b) =>
             kind === 'irn' ? 1 : Object.values(sectionsOf('ims', b) ?? {}).reduce((n, v) => n + v, 0),
           );
@@ -129,7 +146,9 @@ export function finishActivities(store: Store) {
         manifest.generations = [...(prior?.generations ?? []).filter((x) => x.id !== g.id), generation];
       }
       const file = await store.writeManifest(input.loc, manifest);
-      await catalogueOf(store)?.recordManifest(manifest, file.ref);
+      const removed = await sweepLocation(store, dataLoc, files);
+      if (removed.length) log.info('removed objects the manifest does not list', { location: manifest.location, removed });
+      await catalogueOf(store).recordManifest(manifest, file.ref);
       return summaryOf(manifest, file);
     },
   };

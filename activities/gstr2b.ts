@@ -10,6 +10,7 @@ import type { EasClient } from '../eas/client';
 import type { Gstr2bInput } from '../domain/inputs';
 import type { DownloadLocation, Store, StoredFile } from '../store/store';
 import { storedSummary, type FinishResult } from './finish';
+import { sweepTempsOnRetry } from './housekeeping';
 import { gstr2bSections, sumCounts } from './records';
 
 export interface Gstr2bGenerationRef {
@@ -61,7 +62,8 @@ export function gstr2bActivities(easFor: (gstin: string) => Promise<EasClient>, 
       }
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
-      const file = await store.writeFile(generation.loc, name, body, fc > 0 ? 0 : sumCounts(gstr2bSections(data.data)));
+      await sweepTempsOnRetry(store, generation.loc, name);
+      const file = await store.put(generation.loc, name, body, fc > 0 ? 0 : sumCounts(gstr2bSections(data.data)));
       return { file, fileCount: fc, gendt, generation };
     },
   };

@@ -3,6 +3,7 @@
  * streamed, never the whole archive in memory — adm-zip would load it all). Each entry's CRC-32 is checked
  * while it streams, since yauzl checks sizes but not CRCs.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,8 +67,8 @@ export class ZipReader {
     return this.entries.has(name);
   }
 
-  /** Streams one entry to `dest`, verifying its CRC-32 and size. */
-  async extractTo(name: string, dest: string): Promise<number> {
+  /** Streams one entry to `dest`, verifying its CRC-32 and size; `onChunk` sees every chunk (record counting, heartbeats). */
+  async extractTo(name: string, dest: string, onChunk?: (chunk: Buffer, done: number, total: number) => void): Promise<{ bytes: number; sha256: string }> {
     const entry = this.entries.get(name);
     if (!entry) throw new ZipCorruptError(`ZIP has no ${name}`);
     const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
@@ -75,10 +76,13 @@ export class ZipReader {
     );
     let crc = 0;
     let bytes = 0;
+    const hash = createHash('sha256');
     const check = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         crc = crc32(chunk, crc);
+        hash.update(chunk);
         bytes += chunk.length;
+        onChunk?.(chunk, bytes, entry.uncompressedSize);
         cb(null, chunk);
       },
     });
@@ -89,7 +93,7 @@ export class ZipReader {
     }
     if (crc >>> 0 !== entry.crc32 >>> 0) throw new ZipCorruptError(`${name}: CRC-32 mismatch`);
     if (bytes !== entry.uncompressedSize) throw new ZipCorruptError(`${name}: ${bytes} of ${entry.uncompressedSize} bytes`);
-    return bytes;
+    return { bytes, sha256: hash.digest('hex') };
   }
 
   close(): void {

@@ -7,6 +7,7 @@
  * first (a truth call), then the task is submitted through EasClient, polled to completion, and the activity runs
  * in MockActivityEnvironment (heartbeats work) against a FileStore in a temp folder. Prints one JSON object.
  */
+import { singleAccount } from '../eas/accounts';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createActivities, type EinvoiceResult } from '../activities';
-import { singleAccount } from '../eas/accounts';
+import { Scratch } from '../activities/scratch';
 import { EasClient } from '../eas/client';
 import { easConfigFromEnv } from '../eas/config';
 import { sandboxEasEnv } from '../sandbox/user';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     const largestEntryBytes = Math.max(...entries.map((f) => f.bytes));
     note(`ZIP ${mb(zipTruth.bytes)} MB, ${mb(uncompressedBytes)} MB uncompressed, built in ${sandboxBuildSeconds} s`);
 
-    const eas = new EasClient({ ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 10_000, downloadTimeoutMs: 10 * 60_000 });
+    const eas = new EasClient({ ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 10_000, stallTimeoutMs: 60_000 });
     const taskId = await eas.submitEinvoiceDownload(input);
     for (let i = 0; ; i++) {
       const s = await eas.taskStatus(taskId);
@@ -81,8 +82,9 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    const store = new FileStore(dataDir);
-    const activities = createActivities({ accounts: singleAccount(eas), store, config: DEFAULT_CONFIG });
+    const store = new FileStore(path.join(dataDir, 'store'));
+    const scratch = await Scratch.open(path.join(dataDir, 'scratch'));
+    const activities = createActivities({ accounts: singleAccount(eas), store, scratch, config: DEFAULT_CONFIG });
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 }, { logger: new DefaultLogger('ERROR') });
     const heartbeats: Array<{ details: unknown; atSeconds: number; rssMB: number; heapUsedMB: number }> = [];
 
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
     const peaks = sampler.stop();
     const maxRssAfter = maxRssBytes();
     const peakRss = maxRssAfter > maxRssBefore ? maxRssAfter : Math.max(peaks.peakRssBytes, parsePeaks.peakRssBytes);
-    const downloaded = heartbeats.find((h) => h.details === 'downloaded');
+    const downloaded = heartbeats.find((h) => (h.details as { stage?: string } | undefined)?.stage !== 'transfer');
 
     // Verify: every stored file equals the sandbox's truth (bytes and sha256 recomputed from disk, records).
     const problems: string[] = [];

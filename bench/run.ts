@@ -9,11 +9,12 @@ import * as path from 'node:path';
 const BENCHES: Record<string, string> = {
   'einvoice-zip': 'memory and speed of downloadEinvoiceResult on a big e-invoice ZIP (sandbox in a child process)',
   'ims-pages': 'end-to-end IMS download of many pages on a Temporal dev server with one real worker',
+  'einvoice-slow-link': 'a big e-invoice ZIP over a slow sandbox link on a real worker process (optionally SIGKILLed mid-transfer)',
 };
 
 function usage(): never {
   process.stderr.write('usage: npm run -s bench -- <name> [--option value …]\n\n');
-  for (const [name, what] of Object.entries(BENCHES)) process.stderr.write(`  ${name.padEnd(14)} ${what}\n`);
+  for (const [name, what] of Object.entries(BENCHES)) process.stderr.write(`  ${name.padEnd(20)} ${what}\n`);
   process.stderr.write('\nSee bench/README.md for the options and what each figure means.\n');
   process.exit(2);
 }

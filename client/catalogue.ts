@@ -1,16 +1,16 @@
 /**
- * The catalogue for the client library and the CLI: what was downloaded, read from the store (DATA_DIR) without
+ * The catalogue for the client library and the CLI: what was downloaded, read from the store (STORE_URL / DATA_DIR) without
  * Temporal. `start…` functions given a catalogue return a completed download of the same inputs as existing,
  * without starting anything (so no new EAS job), unless `refresh` is asked.
  */
 import { Catalogue, type CatalogueEntry } from '../store/catalogue';
-import { FileStore } from '../store/file-store';
+import { storeFromEnv } from '../store/from-env';
 
 export { Catalogue, type CatalogueEntry, type CatalogueFilter } from '../store/catalogue';
 
-/** The catalogue kept with the file store under DATA_DIR (default ./data), as the worker writes it. */
+/** The catalogue kept with the worker's store (STORE_URL, else the file store under DATA_DIR, default ./data). */
 export function catalogueFromEnv(env: NodeJS.ProcessEnv = process.env): Catalogue {
-  return new Catalogue(new FileStore(env.DATA_DIR ?? './data'));
+  return new Catalogue(storeFromEnv(env));
 }
 
 /** Whether a catalogued download answers a new start of the same inputs (not-generated means: ask again). */

@@ -29,8 +29,10 @@ export const FAILURE_TYPES = [
   'CorruptDownload',
   /** The store's disk is full (ENOSPC, EDQUOT): retried slowly until someone makes room. */
   'StoreFull',
-  /** The store refused access (EACCES, EPERM): a person must fix permissions. Never retried. */
+  /** The store refused access (EACCES, EPERM; S3 AccessDenied, a missing bucket): a person must fix it. Never retried. */
   'StoreDenied',
+  /** The object store or the way to it failed (S3 5xx, throttling, connection refused); retried with backoff. */
+  'StoreUnavailable',
   /** The task was still processing at its deadline. */
   'DeadlineExceeded',
   /** The task's own result says it failed: the workflow submits the job again (bounded). */

@@ -33,6 +33,21 @@ export interface JsonResponse<T> {
   data: T;
 }
 
+/** An open ZIP transfer: the body from byte `start` on, and the whole file's size when the gateway said. */
+export interface TaskZip {
+  body: Readable;
+  start: number;
+  total?: number;
+}
+
+/** No bytes arrived for the stall timeout. */
+class StallError extends Error {
+  constructor(ms: number) {
+    super(`stalled: no bytes for ${Math.round(ms / 1000)} s`);
+    this.name = 'StallError';
+  }
+}
+
 export interface TaskState {
   status: TaskStatus;
   error?: EasErrorBody | null;
@@ -297,41 +312,104 @@ export class EasClient {
    * Streams a task's ZIP to `destPath` (never held in memory). Returns its size and sha256.
    * The caller checks the archive; a partial file is removed on failure.
    */
-  async downloadTaskZip(taskId: string, destPath: string): Promise<{ bytes: number; sha256: string }> {
+  /**
+   * Opens the task's ZIP for streaming. With `offset` > 0 it asks for the rest only (`Range: bytes=offset-`);
+   * `start` says where the body really begins: `offset` when the gateway answered 206 for that range, 0 when it
+   * sent the whole file (200) — the caller then starts over. `total` is the whole file's size when known.
+   * `signal` aborts the transfer (an activity's cancellation); a body that sends no bytes for the stall timeout
+   * fails with a retryable network error (there is no whole-body timeout: a big ZIP over a slow link may take hours).
+   */
+  async openTaskZip(taskId: string, o: { offset?: number; signal?: AbortSignal } = {}): Promise<TaskZip> {
     const route: RouteName = 'taskDownload';
+    const offset = o.offset ?? 0;
     return this.withToken(route, async (tok) => {
-      const res = await this.fetch(route, this.url('eas', ROUTES.taskDownload(taskId)), {
-        method: 'GET',
-        headers: { ...this.authHeaders(tok), [HEADERS.accept]: 'application/zip' },
-        signal: AbortSignal.timeout(this.config.downloadTimeoutMs),
-      });
+      const abort = new AbortController();
+      const onAbort = () => abort.abort(o.signal?.reason ?? new Error('aborted'));
+      if (o.signal?.aborted) onAbort();
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      const stallMs = this.config.stallTimeoutMs;
+      let timer = setTimeout(() => abort.abort(new StallError(stallMs)), stallMs);
+      const done = () => {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+      };
+      const headers: Record<string, string> = { ...this.authHeaders(tok), [HEADERS.accept]: 'application/zip' };
+      if (offset > 0) headers.range = `bytes=${offset}-`;
+      let res: Response;
+      try {
+        res = await this.fetch(route, this.url('eas', ROUTES.taskDownload(taskId)), { method: 'GET', headers, signal: abort.signal });
+      } catch (e) {
+        done();
+        throw networkError(route, abort.signal.reason instanceof StallError ? abort.signal.reason : e);
+      }
       if (!res.ok || !(res.headers.get('content-type') ?? '').includes('zip')) {
         const body = Buffer.from(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
+        done();
         throw this.errorFrom(route, res, body);
       }
-      if (!res.body) throw contractError(route, 'empty ZIP body');
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const count = new Transform({
+      if (!res.body) {
+        done();
+        throw contractError(route, 'empty ZIP body');
+      }
+      let start = 0;
+      let total: number | undefined;
+      const length = Number(res.headers.get('content-length') ?? NaN);
+      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+      if (res.status === 206 && range) {
+        start = Number(range[1]);
+        if (range[3] !== '*') total = Number(range[3]);
+        if (start !== offset) {
+          done();
+          await res.body.cancel().catch(() => undefined);
+          throw contractError(route, `asked for bytes from ${offset}, got a range from ${start}`);
+        }
+      } else if (res.status === 200 && Number.isFinite(length)) total = length;
+      const expected = Number.isFinite(length) ? length : undefined;
+      let got = 0;
+      const guard = new Transform({
         transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          bytes += chunk.length;
+          clearTimeout(timer);
+          timer = setTimeout(() => abort.abort(new StallError(stallMs)), stallMs);
+          got += chunk.length;
           cb(null, chunk);
         },
+        flush(cb) {
+          done();
+          cb(expected !== undefined && got !== expected ? contractError(route, `ZIP truncated: ${got} of ${expected} bytes`) : null);
+        },
       });
-      try {
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), count, createWriteStream(destPath));
-      } catch (e) {
-        await rm(destPath, { force: true });
-        throw networkError(route, e);
-      }
-      const expected = Number(res.headers.get('content-length') ?? NaN);
-      if (Number.isFinite(expected) && expected !== bytes) {
-        await rm(destPath, { force: true });
-        throw contractError(route, `ZIP truncated: ${bytes} of ${expected} bytes`);
-      }
-      return { bytes, sha256: hash.digest('hex') };
+      const web = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+      web.on('error', (e) => {
+        done();
+        guard.destroy(networkError(route, abort.signal.reason instanceof StallError ? abort.signal.reason : e));
+      });
+      guard.on('close', () => {
+        done();
+        if (!web.readableEnded) web.destroy(); // the reader gave up: stop the transfer too
+      });
+      return { body: web.pipe(guard), start, total };
     });
+  }
+
+  /** Streams the whole ZIP to `destPath` (no resume); the file is removed when the transfer fails. */
+  async downloadTaskZip(taskId: string, destPath: string, o: { signal?: AbortSignal } = {}): Promise<{ bytes: number; sha256: string }> {
+    const { body } = await this.openTaskZip(taskId, o);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, count, createWriteStream(destPath));
+    } catch (e) {
+      await rm(destPath, { force: true });
+      throw networkError('taskDownload', e);
+    }
+    return { bytes, sha256: hash.digest('hex') };
   }
 
   // ------------------------------------------------------------------------------------------

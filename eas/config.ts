@@ -15,8 +15,8 @@ export interface EasConfig {
   refreshMarginMs: number;
   /** Per-request timeout for JSON calls. */
   timeoutMs: number;
-  /** Timeout for a whole ZIP download. */
-  downloadTimeoutMs: number;
+  /** A ZIP transfer that sends no bytes for this long fails (retryably); there is no whole-body timeout. */
+  stallTimeoutMs: number;
   /** The GSTN portal username used for OTP requests. */
   gstnUsername: string;
 }
@@ -38,7 +38,7 @@ export function easConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EasConfi
     tokenDurationMins: Number(env.EAS_TOKEN_MINUTES ?? 360),
     refreshMarginMs: 60_000,
     timeoutMs: Number(env.EAS_TIMEOUT_MS ?? 30_000),
-    downloadTimeoutMs: Number(env.EAS_DOWNLOAD_TIMEOUT_MS ?? 15 * 60_000),
+    stallTimeoutMs: Number(env.EAS_STALL_TIMEOUT_MS ?? 60_000),
     gstnUsername: env.GSTN_USERNAME ?? '',
   };
 }

@@ -44,6 +44,7 @@ function configProblem(p: ConfigPatch): string | undefined {
     if (!GSTIN_FORMAT.test(g)) return `${g} is not a GSTIN`;
     if (typeof u !== 'string' || u === '') return `the GSTN username of ${g} must be a non-empty string`;
   }
+  if (p.ranges !== undefined && typeof p.ranges !== 'boolean') return 'ranges must be true or false';
   return undefined;
 }
 

@@ -13,6 +13,8 @@ export interface FaultDecision {
   expireTasks: boolean;
   expireTokens: boolean;
   expireSessions: boolean;
+  /** bandwidth: send the body at this rate (the slowest matching rule wins). */
+  bytesPerSecond?: number;
   fired: FaultKind[];
 }
 
@@ -30,6 +32,9 @@ export function ruleProblem(v: unknown): string | undefined {
   if (f.route !== '*' && !isRouteName(f.route)) return `route must be '*' or one of ${ROUTE_NAMES.join(', ')}`;
   if (!(FAULT_KINDS as readonly unknown[]).includes(f.kind)) return `kind must be one of ${FAULT_KINDS.join(', ')}`;
   if (f.rate !== undefined && (typeof f.rate !== 'number' || f.rate < 0 || f.rate > 1)) return 'rate must be a number in 0..1';
+  if (f.kind === 'bandwidth' && !(typeof f.bytesPerSecond === 'number' && Number.isInteger(f.bytesPerSecond) && f.bytesPerSecond > 0)) {
+    return 'bandwidth needs bytesPerSecond, a positive integer';
+  }
   for (const k of ['next', 'after', 'retryAfterSeconds', 'latencyMs']) {
     if (f[k] !== undefined && (typeof f[k] !== 'number' || !Number.isInteger(f[k]) || (f[k] as number) < 0)) {
       return `${k} must be a non-negative integer`;
@@ -80,6 +85,9 @@ export class Faults {
           break;
         case 'truncate':
           d.truncate = true;
+          break;
+        case 'bandwidth':
+          d.bytesPerSecond = Math.min(d.bytesPerSecond ?? Infinity, rule.bytesPerSecond!);
           break;
         case 'corruptZip':
           d.corruptZip = true;

@@ -8,8 +8,8 @@ export type EnvelopeStyle = 'v3' | 'legacy';
 export interface Reply {
   status: number;
   headers?: Record<string, string>;
-  /** A body in memory, or a file streamed from disk. */
-  body: Buffer | { file: string; size: number };
+  /** A body in memory, or a file streamed from disk (`range`: only bytes start..end inclusive, sent as 206). */
+  body: Buffer | { file: string; size: number; range?: { start: number; end: number } };
 }
 
 export class HttpError extends Error {

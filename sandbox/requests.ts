@@ -15,7 +15,7 @@ export class RequestLog {
   private report: RequestsReport = RequestLog.empty();
 
   private static empty(): RequestsReport {
-    return { total: 0, byRoute: {}, byStatus: {}, last: [] };
+    return { total: 0, byRoute: {}, byStatus: {}, last: [], bytesByTask: {} };
   }
 
   record(e: RequestLogEntry): void {
@@ -27,6 +27,11 @@ export class RequestLog {
     r.byStatus[e.status] = (r.byStatus[e.status] ?? 0) + 1;
     r.last.push(e);
     if (r.last.length > KEEP) r.last.shift();
+  }
+
+  /** Body bytes that went out for a task (called as they are written). */
+  sent(taskId: string, bytes: number): void {
+    this.report.bytesByTask[taskId] = (this.report.bytesByTask[taskId] ?? 0) + bytes;
   }
 
   get(): RequestsReport {

@@ -2,7 +2,8 @@
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gstnErrorArgs, HEADERS, matchRoute, type RouteMatch } from '../eas/contract';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { gstnErrorArgs, HEADERS, matchRoute, type RouteMatch, type RouteName } from '../eas/contract';
 import { handleAdmin, type AdminDeps } from './admin-api';
 import { Answers } from './answers';
 import { TokenStore } from './auth';
@@ -11,6 +12,7 @@ import { Faults, type FaultDecision } from './faults';
 import { SessionStore } from './gstn-session';
 import { HttpError, errorReply, header, parseObject, readBody, type EnvelopeStyle, type Reply } from './http';
 import { RequestLog, safePath } from './requests';
+import { throttle } from './shaping';
 import { SandboxState } from './state';
 import { TaskStore } from './tasks';
 import { DEFAULT_OPTIONS, DEFAULT_SIZES, type RequestLogEntry, type SandboxOptions } from './types';
@@ -33,31 +35,55 @@ function styleOf(m: RouteMatch): EnvelopeStyle {
 
 const EOCD_SIZE = 22;
 
-/** Writes a reply, applying the truncate / corrupt-ZIP faults. */
-function send(res: ServerResponse, reply: Reply, d?: FaultDecision): void {
+/** Bytes [from, to) of a file, with every byte at or after `zeroFrom` sent as 0 (the corrupt-ZIP fault). */
+async function* fileSlice(file: string, from: number, to: number, zeroFrom: number): AsyncGenerator<Buffer> {
+  const realEnd = Math.min(to, zeroFrom);
+  if (realEnd > from) yield* createReadStream(file, { start: from, end: realEnd - 1 }) as AsyncIterable<Buffer>;
+  const zeros = to - Math.max(from, realEnd);
+  if (zeros > 0) yield Buffer.alloc(zeros);
+}
+
+/** Counts body bytes as they go out. */
+function counter(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      onBytes(chunk.length);
+      cb(null, chunk);
+    },
+  });
+}
+
+/** Writes a reply: a byte range (206), the truncate / corrupt-ZIP / bandwidth faults, and a byte count. */
+function send(res: ServerResponse, reply: Reply, d?: FaultDecision, onBytes?: (n: number) => void): void {
   const headers: Record<string, string | number> = { ...reply.headers };
   const truncate = d?.truncate ?? false;
+  let source: Readable;
   if (Buffer.isBuffer(reply.body)) {
     const body = truncate ? reply.body.subarray(0, Math.floor(reply.body.length / 2)) : reply.body;
     if (!truncate) headers['content-length'] = body.length;
-    res.writeHead(reply.status, headers);
-    res.end(body);
-    return;
+    source = Readable.from([body]);
+  } else {
+    const { file, size, range } = reply.body;
+    const from = range?.start ?? 0;
+    const to = (range?.end ?? size - 1) + 1;
+    const length = to - from;
+    if (!truncate) headers['content-length'] = length;
+    if (range) headers['content-range'] = `bytes ${from}-${to - 1}/${size}`;
+    const sendTo = from + (truncate ? Math.floor(length / 2) : length);
+    source = Readable.from(fileSlice(file, from, sendTo, d?.corruptZip ? size - EOCD_SIZE : size));
   }
-  const { file, size } = reply.body;
-  const end = truncate ? Math.floor(size / 2) : size;
-  const fileEnd = d?.corruptZip ? Math.min(end, size - EOCD_SIZE) : end;
-  if (!truncate) headers['content-length'] = size;
   res.writeHead(reply.status, headers);
-  if (fileEnd <= 0) {
-    res.end(Buffer.alloc(Math.max(0, end)));
-    return;
-  }
-  const stream = createReadStream(file, { start: 0, end: fileEnd - 1 });
-  stream.on('error', () => res.destroy());
-  stream.on('end', () => res.end(Buffer.alloc(end - fileEnd)));
-  stream.pipe(res, { end: false });
+  const stages: Transform[] = [];
+  if (d?.bytesPerSecond) stages.push(throttle(d.bytesPerSecond));
+  if (onBytes) stages.push(counter(onBytes));
+  // pipeline destroys every stage when the client goes away, so a dropped download stops reading the file
+  pipeline([source, ...stages, res], (err) => {
+    if (err) res.destroy();
+  });
 }
+
+/** Routes whose answer belongs to a task (their body bytes are counted per task). */
+const TASK_ROUTES = new Set<RouteName>(['taskDownload', 'taskResult', 'taskPage']);
 
 export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<RunningSandbox> {
   const o: SandboxOptions = { ...DEFAULT_OPTIONS, ...opts, sizes: { ...DEFAULT_SIZES, ...opts.sizes } };
@@ -145,7 +171,8 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
         reply = e instanceof HttpError ? e.reply : errorReply('internal', {}, style);
       }
     }
-    send(res, reply, d);
+    const taskId = TASK_ROUTES.has(m.name) && reply.status < 300 ? m.params.taskId : undefined;
+    send(res, reply, d, taskId ? (n) => log.sent(taskId, n) : undefined);
     finish(reply.status);
   }
 

@@ -43,6 +43,7 @@ export class SandboxState {
     if (p.retentionMs !== undefined) c.retentionMs = p.retentionMs;
     if (p.gstnUsernames) c.gstnUsernames = { ...c.gstnUsernames, ...p.gstnUsernames };
     if (p.sessionMaxAgeMs !== undefined) c.sessionMaxAgeMs = p.sessionMaxAgeMs;
+    if (p.ranges !== undefined) c.ranges = p.ranges;
     return c;
   }
 
@@ -59,6 +60,7 @@ export class SandboxState {
       retentionMs: this.opts.retentionMs,
       gstnUsernames: { ...this.opts.gstnUsernames },
       sessionMaxAgeMs: this.opts.sessionMaxAgeMs,
+      ranges: true,
     };
   }
 }

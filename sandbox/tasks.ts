@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { HEADERS, gstnErrorArgs, type EasErrorBody, type GstnErrorName, type RouteMatch, type TaskStatus } from '../eas/contract';
 import { envelopeAround, type Answer } from './answers';
 import { einvoiceCacheKey, einvoiceEntries, type EinvoiceKey } from './einvoice-data';
-import { JSON_HEADERS, fail, header, okReply, type EnvelopeStyle, type Reply } from './http';
+import { JSON_HEADERS, fail, header, jsonReply, okReply, type EnvelopeStyle, type Reply } from './http';
 import { imsPage, imsPageCount, type ImsKey } from './ims-data';
 import type { SandboxState } from './state';
 import type { SandboxSizes } from './types';
@@ -88,11 +88,12 @@ export class TaskStore {
     if (match.name === 'taskDownload') {
       if (spec.kind !== 'einvoice') fail('resourceNotFound', { 'task-id': t.id });
       const zip = await this.einvoiceZip(spec.key, spec.sizes);
-      return {
-        status: 200,
-        headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${t.id}.zip"` },
-        body: { file: zip.file, size: zip.size },
-      };
+      const headers: Record<string, string> = { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${t.id}.zip"` };
+      if (!this.state.config.ranges) return { status: 200, headers, body: { file: zip.file, size: zip.size } };
+      headers['accept-ranges'] = 'bytes';
+      const range = byteRange(header(req, 'range'), zip.size);
+      if (range === 'unsatisfiable') return jsonReply(416, { error: 'range not satisfiable' }, { 'content-range': `bytes */${zip.size}` });
+      return { status: range ? 206 : 200, headers, body: { file: zip.file, size: zip.size, ...(range ? { range } : {}) } };
     }
     if (spec.kind !== 'ims') fail('resourceNotFound', { 'task-id': t.id });
     if (spec.answer?.answer === 'fixture') {
@@ -133,4 +134,17 @@ export class TaskStore {
     if (!done) return 'processing';
     return t.error ? 'failed' : 'completed';
   }
+}
+
+/**
+ * A single `Range: bytes=N-` or `bytes=N-M` (the forms a resuming client sends), clamped to the file; undefined
+ * (whole file) for no header or a form this sandbox ignores, as RFC 9110 allows.
+ */
+export function byteRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const m = /^bytes=(\d+)-(\d*)$/.exec(value?.trim() ?? '');
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
 }

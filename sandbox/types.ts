@@ -44,6 +44,7 @@ export const FAULT_KINDS = [
   'expireTasks', // every task's result is gone (as after retention) before the call is answered
   'expireTokens', // every EAS token expires before the call is answered (so this call gets err-expired-token)
   'expireSessions', // the calling GSTIN's GSTN session lapses (refreshable) before the call is answered
+  'bandwidth', // the answer's body is sent at bytesPerSecond (a slow link)
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -61,6 +62,8 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** latency: added delay in ms (default 500). */
   latencyMs?: number;
+  /** bandwidth: the body's sending rate (required for that kind). */
+  bytesPerSecond?: number;
 }
 
 /** An EAS user of the sandbox and the one organisation it belongs to. */
@@ -136,6 +139,8 @@ export interface ConfigPatch {
   /** GSTIN → GSTN username (merged over the current map). */
   gstnUsernames?: Record<string, string>;
   sessionMaxAgeMs?: number;
+  /** Whether the ZIP download honours `Range: bytes=N-` (default true); false: always the whole file (200). */
+  ranges?: boolean;
 }
 
 export interface SandboxConfig {
@@ -146,6 +151,7 @@ export interface SandboxConfig {
   retentionMs: number;
   gstnUsernames: Record<string, string>;
   sessionMaxAgeMs: number;
+  ranges: boolean;
 }
 
 /** Which GSTN sessions an admin action applies to (absent = all). */
@@ -191,6 +197,8 @@ export interface RequestsReport {
   byRoute: Record<string, { total: number; byStatus: Record<string, number> }>;
   byStatus: Record<string, number>;
   last: RequestLogEntry[];
+  /** Body bytes sent per task id (ZIP downloads and result pages), counted as they go out. */
+  bytesByTask: Record<string, number>;
 }
 
 export function isRouteName(v: unknown): v is RouteName {

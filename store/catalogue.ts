@@ -9,20 +9,13 @@
  * them can hold it. No Temporal here.
  */
 import { isDownloadOutcome, type DownloadOutcome } from '../domain/outcomes';
-import type { DownloadKind, Manifest } from './store';
+import { MANIFEST_NAME, ObjectNotFound, isTempName, type DownloadKind, type Manifest, type Store } from './store';
 
-/** The store operations the catalogue needs. */
-export interface CatalogueBackend {
-  /** The bytes at `ref`, or undefined when nothing is stored there. */
-  get(ref: string): Promise<Buffer | undefined>;
-  /** Writes `data` at `ref` atomically. */
-  put(ref: string, data: Buffer): Promise<void>;
-  /** Every stored ref that starts with `prefix` (files only, any depth). */
-  list(prefix: string): Promise<string[]>;
-}
+/** The store operations the catalogue needs (any Store backend: the file system, S3). */
+export type CatalogueBackend = Pick<Store, 'read' | 'putRef' | 'list'>;
 
 export const CATALOGUE_PREFIX = '_catalogue';
-export const MANIFEST_NAME = 'manifest.json';
+export { MANIFEST_NAME };
 
 export interface CatalogueEntry {
   /** The download id: the deterministic workflow id of these inputs. */
@@ -105,9 +98,23 @@ function matches(e: CatalogueEntry, f: CatalogueFilter): boolean {
 export class Catalogue {
   constructor(private readonly backend: CatalogueBackend) {}
 
+  /** The bytes at `ref`, or undefined when nothing is stored there. */
+  private async bytes(ref: string): Promise<Buffer | undefined> {
+    return this.backend.read(ref).catch((e: unknown) => {
+      if (e instanceof ObjectNotFound) return undefined;
+      throw e;
+    });
+  }
+
+  /** Stored refs under `prefix` (temp objects left out). */
+  private async refs(prefix: string): Promise<string[]> {
+    const found = await this.backend.list(prefix);
+    return found.map((o) => o.ref).filter((r) => !isTempName(r.slice(r.lastIndexOf('/') + 1))).sort();
+  }
+
   /** Records (or replaces) a download's entry. */
   async record(e: CatalogueEntry): Promise<void> {
-    await this.backend.put(entryRef(e.gstin, e.id), Buffer.from(`${JSON.stringify(e, null, 2)}\n`, 'utf8'));
+    await this.backend.putRef(entryRef(e.gstin, e.id), Buffer.from(`${JSON.stringify(e, null, 2)}\n`, 'utf8'));
   }
 
   /** Records the entry a manifest stands for; returns it (undefined when the manifest has no download id). */
@@ -118,7 +125,7 @@ export class Catalogue {
   }
 
   async get(gstin: string, id: string): Promise<CatalogueEntry | undefined> {
-    const buf = await this.backend.get(entryRef(gstin, id));
+    const buf = await this.bytes(entryRef(gstin, id));
     return buf ? (JSON.parse(buf.toString('utf8')) as CatalogueEntry) : undefined;
   }
 
@@ -126,9 +133,9 @@ export class Catalogue {
   async list(filter: CatalogueFilter = {}): Promise<CatalogueEntry[]> {
     const prefix = filter.gstin ? `${CATALOGUE_PREFIX}/${filter.gstin}/` : `${CATALOGUE_PREFIX}/`;
     const out: CatalogueEntry[] = [];
-    for (const ref of await this.backend.list(prefix)) {
+    for (const ref of await this.refs(prefix)) {
       if (!ref.endsWith('.json')) continue;
-      const buf = await this.backend.get(ref);
+      const buf = await this.bytes(ref);
       if (!buf) continue;
       const e = JSON.parse(buf.toString('utf8')) as CatalogueEntry;
       if (matches(e, filter)) out.push(e);
@@ -143,9 +150,9 @@ export class Catalogue {
    */
   async rebuild(): Promise<CatalogueEntry[]> {
     const best = new Map<string, CatalogueEntry>();
-    for (const ref of await this.backend.list('')) {
+    for (const ref of await this.refs('')) {
       if (ref.startsWith(`${CATALOGUE_PREFIX}/`) || !(ref === MANIFEST_NAME || ref.endsWith(`/${MANIFEST_NAME}`))) continue;
-      const buf = await this.backend.get(ref);
+      const buf = await this.bytes(ref);
       if (!buf) continue;
       const e = entryFromManifest(JSON.parse(buf.toString('utf8')) as Manifest, ref);
       if (!e) continue;

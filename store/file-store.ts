@@ -1,37 +1,36 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CatalogueBackend } from './catalogue';
-import type { DownloadLocation, Manifest, Store, StoredFile } from './store';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Hasher, bodyStream, checkKnown } from './hashing';
+import {
+  MANIFEST_NAME,
+  ObjectNotFound,
+  TEMP_PREFIX,
+  checkSegment,
+  locationRefOf,
+  manifestBody,
+  parseManifest,
+  refParts,
+  type Body,
+  type DownloadLocation,
+  type ListedObject,
+  type Manifest,
+  type ObjectStat,
+  type Store,
+  type StoredFile,
+} from './store';
 
-const MANIFEST = 'manifest.json';
-const SAFE = /^[A-Za-z0-9._-]+$/;
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
-
-function checkSegment(s: string, what: string): string {
-  if (!SAFE.test(s) || s === '.' || s === '..') throw new Error(`store: unsafe ${what} "${s}"`);
-  return s;
-}
+const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
 
 /**
- * The file-system store under DATA_DIR. Every write goes to a temp file in the same folder and is renamed
- * into place, so a reader never sees half a file and a crash leaves no partial file under the real name.
+ * The file-system store under a root folder (DATA_DIR). Every put streams into a temp file (`.tmp-<name>.<random>`)
+ * in the target folder and is renamed into place, so a reader never sees half a file; a writer killed mid-way
+ * leaves only that temp file, which `list` shows and housekeeping removes.
  */
-export class FileStore implements Store, CatalogueBackend {
+export class FileStore implements Store {
   readonly root: string;
 
   constructor(root: string) {
@@ -39,118 +38,120 @@ export class FileStore implements Store, CatalogueBackend {
   }
 
   locationRef(loc: DownloadLocation): string {
-    const parts = [loc.gstin, loc.period, loc.kind, ...(loc.section ? [loc.section] : [])];
-    return parts.map((p) => checkSegment(p, 'folder')).join('/');
+    return locationRefOf(loc);
   }
 
-  private dir(loc: DownloadLocation): string {
-    return path.join(this.root, ...this.locationRef(loc).split('/'));
-  }
-
-  private ref(loc: DownloadLocation, name: string): string {
+  refOf(loc: DownloadLocation, name: string): string {
     return `${this.locationRef(loc)}/${checkSegment(name, 'file name')}`;
   }
 
+  /** Where a reference lives on this machine (file store only: tests and tools, never activities). */
   localPath(ref: string): string {
-    const parts = ref.split('/').map((p) => checkSegment(p, 'reference part'));
-    return path.join(this.root, ...parts);
+    return path.join(this.root, ...refParts(ref));
+  }
+
+  async put(loc: DownloadLocation, name: string, body: Body, records: number, known?: { sha256?: string }): Promise<StoredFile> {
+    const ref = this.refOf(loc, name);
+    const s = await this.putAt(ref, body, known);
+    return { name, ref, ...s, records };
+  }
+
+  async putRef(ref: string, body: Body): Promise<ObjectStat> {
+    return this.putAt(ref, body);
+  }
+
+  private async putAt(ref: string, body: Body, known?: { sha256?: string }): Promise<ObjectStat> {
+    const target = this.localPath(ref);
+    const name = path.basename(target);
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = path.join(path.dirname(target), `${TEMP_PREFIX}${name}.${randomBytes(6).toString('hex')}`);
+    const hasher = new Hasher();
+    try {
+      await pipeline(bodyStream(body), hasher, createWriteStream(tmp));
+      checkKnown(name, known, hasher.sha256());
+      await rename(tmp, target);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    return { bytes: hasher.bytes, sha256: hasher.sha256() };
+  }
+
+  async get(ref: string): Promise<Readable> {
+    const file = this.localPath(ref);
+    const s = await stat(file).catch((e: unknown) => {
+      throw isMissing(e) ? new ObjectNotFound(ref) : e;
+    });
+    if (!s.isFile()) throw new ObjectNotFound(ref);
+    return createReadStream(file);
   }
 
   async read(ref: string): Promise<Buffer> {
-    return readFile(this.localPath(ref));
+    return readFile(this.localPath(ref)).catch((e: unknown) => {
+      throw isMissing(e) || (e as NodeJS.ErrnoException)?.code === 'EISDIR' ? new ObjectNotFound(ref) : e;
+    });
   }
 
-  async stat(loc: DownloadLocation, name: string): Promise<{ bytes: number; sha256: string } | undefined> {
-    const file = path.join(this.dir(loc), checkSegment(name, 'file name'));
+  async stat(ref: string): Promise<ObjectStat | undefined> {
+    let stream: Readable;
     try {
-      await stat(file);
-    } catch {
-      return undefined;
+      stream = await this.get(ref);
+    } catch (e) {
+      if (e instanceof ObjectNotFound) return undefined;
+      throw e;
     }
-    return sha256File(file);
+    const hasher = new Hasher();
+    await pipeline(stream, hasher, async (src: AsyncIterable<Buffer>) => {
+      for await (const _ of src); // eslint-disable-line @typescript-eslint/no-unused-vars
+    });
+    return { bytes: hasher.bytes, sha256: hasher.sha256() };
   }
 
-  async tempPath(loc: DownloadLocation, name: string): Promise<string> {
-    const dir = this.dir(loc);
-    await mkdir(dir, { recursive: true });
-    return path.join(dir, `.${checkSegment(name, 'file name')}.${randomBytes(6).toString('hex')}.tmp`);
-  }
-
-  async writeFile(loc: DownloadLocation, name: string, data: Buffer | string, records: number): Promise<StoredFile> {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const digest = sha256(buf);
-    const target = path.join(this.dir(loc), checkSegment(name, 'file name'));
-    const existing = await this.stat(loc, name);
-    if (!existing || existing.sha256 !== digest) {
-      const tmp = await this.tempPath(loc, name);
+  async list(prefix: string): Promise<ListedObject[]> {
+    const out: ListedObject[] = [];
+    const cut = prefix.lastIndexOf('/');
+    const base = cut < 0 ? '' : prefix.slice(0, cut);
+    const walk = async (rel: string): Promise<void> => {
+      const dir = rel ? path.join(this.root, ...refParts(rel)) : this.root;
+      let entries;
       try {
-        await writeFile(tmp, buf);
-        await rename(tmp, target);
-      } finally {
-        await rm(tmp, { force: true });
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isMissing(e) || (e as NodeJS.ErrnoException)?.code === 'ENOTDIR') return;
+        throw e;
       }
-    }
-    return { name, ref: this.ref(loc, name), bytes: buf.length, sha256: digest, records };
+      for (const entry of entries) {
+        const ref = rel ? `${rel}/${entry.name}` : entry.name;
+        if (!ref.startsWith(prefix) && !prefix.startsWith(`${ref}/`)) continue;
+        if (entry.isDirectory()) await walk(ref);
+        else if (entry.isFile() && ref.startsWith(prefix)) {
+          const s = await stat(path.join(dir, entry.name)).catch(() => undefined);
+          if (s) out.push({ ref, bytes: s.size });
+        }
+      }
+    };
+    await walk(base);
+    return out.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   }
 
-  async adoptFile(loc: DownloadLocation, name: string, tempPath: string, records: number): Promise<StoredFile> {
-    const { sha256: digest, bytes } = await sha256File(tempPath);
-    const target = path.join(this.dir(loc), checkSegment(name, 'file name'));
-    await rename(tempPath, target);
-    return { name, ref: this.ref(loc, name), bytes, sha256: digest, records };
-  }
-
-  async get(ref: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.localPath(ref));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-  }
-
-  async put(ref: string, data: Buffer): Promise<void> {
-    const file = this.localPath(ref);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      await writeFile(tmp, data);
-      await rename(tmp, file);
-    } finally {
-      await rm(tmp, { force: true });
-    }
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    // the folder part of the prefix bounds the walk; the rest filters names
-    const slash = prefix.lastIndexOf('/');
-    const dirRef = slash < 0 ? '' : prefix.slice(0, slash);
-    const dir = dirRef ? this.localPath(dirRef) : this.root;
-    let names: string[];
-    try {
-      names = (await readdir(dir, { recursive: true, withFileTypes: true }))
-        .filter((d) => d.isFile() && !d.name.startsWith('.'))
-        .map((d) => path.relative(this.root, path.join(d.parentPath ?? (d as unknown as { path: string }).path, d.name)).split(path.sep).join('/'));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    return names.filter((r) => r.startsWith(prefix)).sort();
+  async delete(ref: string): Promise<void> {
+    await rm(this.localPath(ref), { force: true });
   }
 
   async writeManifest(loc: DownloadLocation, manifest: Manifest): Promise<StoredFile> {
-    return this.writeFile(loc, MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`, 0);
+    return this.put(loc, MANIFEST_NAME, manifestBody(manifest), 0);
   }
 
   async readManifest(loc: DownloadLocation): Promise<Manifest | undefined> {
+    return this.readManifestRef(this.refOf(loc, MANIFEST_NAME));
+  }
+
+  async readManifestRef(ref: string): Promise<Manifest | undefined> {
     try {
-      return JSON.parse((await this.read(this.ref(loc, MANIFEST))).toString('utf8')) as Manifest;
-    } catch {
-      return undefined;
+      return parseManifest(await this.read(ref));
+    } catch (e) {
+      if (e instanceof ObjectNotFound) return undefined;
+      throw e;
     }
   }
-}
-
-export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): FileStore {
-  return new FileStore(env.DATA_DIR ?? './data');
 }

@@ -1,3 +1,4 @@
+import { Scratch } from '../activities/scratch';
 import type { TLSConfig } from '@temporalio/worker';
 import { easConfigFromEnv, type EasConfig } from '../eas/config';
 import { credentialsFromEnv, CredentialsConfigError, type CredentialsProvider } from '../eas/credentials';
@@ -7,6 +8,7 @@ import { payloadCodecFromEnv, type AesGcmCodec } from '../temporal/codec';
 import { describeConnection, temporalConnectionFromEnv } from '../temporal/connection';
 import { gstinIndexFromEnv, plainGstinIndex, type GstinIndex } from '../temporal/search-index';
 import { isProduction, productionProblems, productionRefusal } from './production';
+import { storeFromEnv } from '../store/from-env';
 
 export interface WorkerConfig {
   address: string;
@@ -21,6 +23,14 @@ export interface WorkerConfig {
   gstinIndex?: GstinIndex;
   taskQueue: string;
   dataDir: string;
+  /** STORE_URL: `s3://bucket/prefix`, `file:///path` or a path; unset = the file store under dataDir. */
+  storeUrl?: string;
+  /** STORE_URL and the S3 settings and credentials as given (secrets: never logged; describeConfig omits them). */
+  storeEnv?: Record<string, string>;
+  /** SCRATCH_DIR: this host's scratch space for reading ZIPs (default <os tmp>/gst-download-scratch). */
+  scratchDir?: string;
+  /** ZIP_SEGMENT_MB: a ZIP transfer commits a segment to the store every this many MiB (default 16). */
+  zipSegmentBytes?: number;
   eas: EasConfig;
   /** Who serves each GSTIN (GST_CREDENTIALS_FILE or EAS_*); absent: the `eas` settings serve every GSTIN. */
   credentials?: CredentialsProvider;
@@ -136,6 +146,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     ...(gstinIndex !== plainGstinIndex && { gstinIndex }),
     taskQueue: env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT,
     dataDir: env.DATA_DIR ?? './data',
+    ...storeSettings(env),
     eas: easConfigFromEnv(env),
     credentials: credentials(env),
     notifyUrl: httpUrl(env, 'GST_NOTIFY_URL'),
@@ -182,6 +193,31 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
   };
 }
 
+/** What the store reads (store/from-env.ts); other AWS settings (profiles, roles) reach the SDK from the process. */
+const STORE_ENV = ['STORE_URL', 'S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+
+/** Where downloads land and where ZIPs are read; STORE_URL is checked here so a bad one stops the start. */
+function storeSettings(env: NodeJS.ProcessEnv): Pick<WorkerConfig, 'storeUrl' | 'storeEnv' | 'scratchDir' | 'zipSegmentBytes'> {
+  const out: Pick<WorkerConfig, 'storeUrl' | 'storeEnv' | 'scratchDir' | 'zipSegmentBytes'> = { scratchDir: Scratch.rootFromEnv(env) };
+  const storeEnv: Record<string, string> = {};
+  for (const name of STORE_ENV) {
+    const v = env[name];
+    if (v) storeEnv[name] = v;
+  }
+  if (storeEnv.STORE_URL) {
+    try {
+      storeFromEnv(storeEnv);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+    out.storeUrl = storeEnv.STORE_URL;
+    out.storeEnv = storeEnv;
+  }
+  const mb = count(env, 'ZIP_SEGMENT_MB');
+  if (mb !== undefined) out.zipSegmentBytes = mb * 1024 * 1024;
+  return out;
+}
+
 /** The config without secrets, for a startup log line. */
 export function describeConfig(c: WorkerConfig): Record<string, unknown> {
   return {
@@ -190,6 +226,7 @@ export function describeConfig(c: WorkerConfig): Record<string, unknown> {
     payloadEncryption: c.payloadCodec ? `AES-256-GCM, key ${c.payloadCodec.encryptKeyId} (${c.payloadCodec.keyIds.length} held)` : 'off',
     taskQueue: c.taskQueue,
     dataDir: c.dataDir,
+    ...(c.storeUrl && { store: c.storeUrl }),
     easBaseUrl: c.eas.baseUrl,
     easAuthUrl: c.eas.authUrl,
     credentials: c.credentials ? `${c.credentials.source.kind}: ${c.credentials.source.detail}` : 'EAS_*',

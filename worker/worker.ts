@@ -1,10 +1,11 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { errorMapFor } from '../activities/error-map';
+import { Scratch } from '../activities/scratch';
 import { EasAccounts, singleAccount, type AccountResolver } from '../eas/accounts';
 import type { EasClient } from '../eas/client';
 import { EnvCredentials } from '../eas/credentials';
-import { FileStore } from '../store/file-store';
+import { storeFromEnv } from '../store/from-env';
 import type { Store } from '../store/store';
 import { workflowInterceptorModules } from './bundle';
 import type { WorkerConfig } from './config';
@@ -23,22 +24,27 @@ export interface DownloadWorkerOptions {
   accounts?: AccountResolver;
   /** One client for every GSTIN (tests); ignored when `accounts` is given. */
   eas?: EasClient;
-  /** The store downloads land in; default: the file store under config.dataDir. */
-  store?: Store;
   /** Tracing started by the caller (worker/main.ts); default: off (spans from the workflow interceptors are dropped). */
   tracing?: Tracing;
+  /** The store (tests); otherwise from config: STORE_URL, else the file store under DATA_DIR. */
+  store?: Store;
 }
 
 /** A worker for the gst-downloads task queue: the download workflows, their activities, metrics and tracing. */
 export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const accounts = opts.accounts ?? (opts.eas ? singleAccount(opts.eas) : workerAccounts(config));
+  const store = opts.store ?? storeFromEnv({ DATA_DIR: config.dataDir, ...config.storeEnv });
+  // This worker's scratch folder; those of workers that died on this host are removed now.
+  const scratch = await Scratch.open(config.scratchDir ?? Scratch.rootFromEnv());
   const activities = createActivities({
     accounts,
-    store: opts.store ?? new FileStore(config.dataDir),
+    store,
+    scratch,
     config: config.download,
     notifyUrl: config.notifyUrl,
     ...(config.gstinIndex && { gstinIndex: config.gstinIndex }),
+    ...(config.zipSegmentBytes && { zipSegmentBytes: config.zipSegmentBytes }),
   });
   const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
   return Worker.create({

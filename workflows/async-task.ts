@@ -53,6 +53,7 @@ function resubmit(ctx: AsyncContext, why: 'failed' | 'expired', detail: string):
   state.completed = undefined;
   state.pages = undefined;
   state.nextPage = undefined;
+  state.digests = undefined;
 }
 
 /** Forgets the task so the next drive submits the job again (after a not-generated answer). */

@@ -1,7 +1,7 @@
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DownloadLocation, StoredFile } from '../domain/download';
 import type { DownloadOutcome } from '../domain/outcomes';
-import type { FinishResult } from '../activities/finish';
+import type { FinishResult, PageDigest } from '../activities/finish';
 import type { Gstr2bGenerationRef } from '../activities/gstr2b';
 import { GstOutcome } from './search-attributes';
 import type { Proxies } from './proxies';
@@ -18,6 +18,8 @@ export interface FinishParams {
   files: StoredFile[];
   pages?: number;
   irns?: string[];
+  /** What the page / IRN activities returned, by position (the manifest is built from these). */
+  digests?: Array<PageDigest | null>;
   provenance: Record<string, unknown>;
   /** Set by workflow code that knows outcomes (OUTCOMES_PATCH); then the manifest, result and GstOutcome say it. */
   outcome?: DownloadOutcome;
@@ -35,6 +37,7 @@ export async function finish(tracker: Tracker, acts: Proxies, p: FinishParams): 
       files: p.files,
       pages: p.pages,
       irns: p.irns,
+      ...(p.digests && { digests: p.digests }),
       ...(p.generation ? { generation: p.generation } : {}),
       manifest: {
         ...(p.outcome ? { outcome: p.outcome, downloadId: workflowInfo().workflowId } : {}),
@@ -85,4 +88,18 @@ export function done(tracker: Tracker, p: FinishParams, fin: FinishResult, fetch
     if (p.asks !== undefined) summary.asks = p.asks;
   }
   return summary;
+}
+
+/** The patch id of building the manifest from the page activities' results (workflows recorded before it replay as they were). */
+export const FINISH_FROM_PAGE_RESULTS = 'finish-from-page-results';
+
+/** Records page `p`'s result (1-based) in the state carried through continue-as-new. */
+export function keepDigest(
+  state: { digests?: Array<PageDigest | null> },
+  p: number,
+  f: { bytes: number; sha256: string; records: number; sections?: Record<string, number> },
+): void {
+  const d = (state.digests ??= []);
+  while (d.length < p - 1) d.push(null);
+  d[p - 1] = f.sections ? [f.bytes, f.sha256, f.records, f.sections] : [f.bytes, f.sha256, f.records];
 }

@@ -1,11 +1,11 @@
-import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import { location } from '../domain/download';
 import { validateImsInput, type ImsInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
 import { driveTask, forgetTask, newAsyncState } from './async-task';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
-import { finish, type FinishParams } from './finish';
+import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest, type FinishParams } from './finish';
 import { askUntilAnswered, outcomesOn } from './outcomes';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
@@ -28,6 +28,8 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
   const state = resume ?? newAsyncState(Date.now(), istDate(Date.now()));
   state.run = tracker.progress.run;
   const loc = location('ims', input.gstin, state.date, input.status ? `${input.section}-${input.status}` : input.section);
+  // Keep what each page activity returned, so finishing needs no second read of every page.
+  const keepDigests = patched(FINISH_FROM_PAGE_RESULTS);
 
   const finishParams = (): FinishParams => ({
     kind: 'ims',
@@ -55,7 +57,8 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
           state.pages,
           cfg.concurrency,
           async (p) => {
-            await guard.run(() => acts.page.downloadImsPage(state.taskId, p, loc));
+            const f = await guard.run(() => acts.page.downloadImsPage(state.taskId, p, loc));
+            if (keepDigests) keepDigest(state, p, f);
             tracker.pageDone();
           },
           () => shouldContinueAsNew(cfg),
@@ -73,5 +76,9 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
   }
   if (got.value === 'continue') return continueAsNew<typeof downloadImsInvoices>(input, state);
 
-  return finish(tracker, acts, { ...finishParams(), ...(withOutcomes ? { outcome: 'data' as const, asks: asks.n } : {}) });
+  return finish(tracker, acts, {
+    ...finishParams(),
+    ...(keepDigests && { digests: state.digests ?? [] }),
+    ...(withOutcomes ? { outcome: 'data' as const, asks: asks.n } : {}),
+  });
 }

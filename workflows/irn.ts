@@ -1,11 +1,12 @@
-import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import type { PageDigest } from '../activities/finish';
 import { location } from '../domain/download';
 import { irnBatchKey } from '../domain/ids';
 import { validateIrnInput, type IrnInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
-import { finish } from './finish';
+import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest } from './finish';
 import { answerOf, outcomesOn } from './outcomes';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
@@ -21,6 +22,8 @@ export interface IrnResume {
   /** OUTCOMES_PATCH: IRNs GSTN had no e-invoice for. */
   missing?: Array<{ irn: string; gstnCode: string | null }>;
   run: number;
+  /** What each IRN's activity returned (index = IRN position; null = not known to this chain). */
+  digests?: Array<PageDigest | null>;
 }
 
 /** IRN details for one or many IRNs (a synchronous route): one activity per IRN, bounded concurrency. */
@@ -37,6 +40,7 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
   // OUTCOMES_PATCH: every batch has its own folder, derived from its IRNs (two batches on one day no longer clash)
   const loc = location('irn', input.gstin, state.date, withOutcomes ? irnBatchKey(input) : undefined);
   const missing = state.missing ?? [];
+  const keepDigests = patched(FINISH_FROM_PAGE_RESULTS);
 
   await tracker.failOnError(async () => {
     tracker.stage('DOWNLOADING');
@@ -48,7 +52,8 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
       async (i) => {
         const irn = input.irns[i - 1]!;
         try {
-          await guard.run(() => acts.page.fetchIrnDetails(input.gstin, irn, loc));
+          const f = await guard.run(() => acts.page.fetchIrnDetails(input.gstin, irn, loc));
+          if (keepDigests) keepDigest(state, i, f);
         } catch (e) {
           // GSTN has no e-invoice for this IRN (EINV30107): recorded, the rest of the batch goes on
           const a = withOutcomes ? answerOf(e) : undefined;
@@ -73,6 +78,8 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
     startedAt: state.startedAt,
     files: [],
     irns: withOutcomes ? found : input.irns,
+    // digests by position in the list finish gets (IRNs GSTN had none for are left out with their positions)
+    ...(keepDigests && { digests: input.irns.map((_, i) => state.digests?.[i] ?? null).filter((_, i) => !withOutcomes || !gone.has(input.irns[i]!)) }),
     provenance: withOutcomes ? { workflowId: workflowInfo().workflowId, missing } : { workflowId: workflowInfo().workflowId },
     ...(withOutcomes ? { outcome: found.length ? ('data' as const) : ('no-data' as const), ...(found.length ? {} : { gstnCode: missing[0]?.gstnCode ?? undefined }) } : {}),
   });

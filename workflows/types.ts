@@ -1,3 +1,4 @@
+import type { PageDigest } from '../activities/finish';
 import type { DownloadKind, StoredFile } from '../domain/download';
 import type { DownloadOutcome } from '../domain/outcomes';
 
@@ -76,6 +77,8 @@ export interface AsyncResume {
   /** Paged kinds: pages known, pages 1..nextPage-1 are stored. */
   pages?: number;
   nextPage?: number;
+  /** Paged kinds: what each page activity returned (index = page − 1; null = not known to this chain). */
+  digests?: Array<PageDigest | null>;
   records?: number;
   bytes?: number;
   run: number;

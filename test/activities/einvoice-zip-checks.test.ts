@@ -3,25 +3,29 @@
  * a readable directory): an entry failing its CRC-32, a data file that is not JSON, a result.json reporting failure.
  * The EAS client is replaced by a stand-in whose downloadTaskZip writes the crafted archive.
  */
+import { singleAccount } from '../../eas/accounts';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ZipFile } from 'yazl';
+import { Readable } from 'node:stream';
 import { createActivities } from '../../activities';
-import { singleAccount } from '../../eas/accounts';
+import { Scratch } from '../../activities/scratch';
 import type { EasClient } from '../../eas/client';
 import { FileStore } from '../../store/file-store';
-import type { DownloadLocation } from '../../store/store';
+import { isTempName, type DownloadLocation } from '../../store/store';
 import { DEFAULT_CONFIG } from '../../domain/config';
 import { runIn, mockEnv } from './helpers';
 
 let dataDir: string;
 let store: FileStore;
+let scratch: Scratch;
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'gst-zipchecks-'));
-  store = new FileStore(dataDir);
+  store = new FileStore(path.join(dataDir, 'store'));
+  scratch = await Scratch.open(path.join(dataDir, 'scratch'));
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
@@ -51,12 +55,11 @@ function zipOf(entries: Array<[string, string]>): Promise<Buffer> {
 
 function activitiesServing(zip: Buffer) {
   const eas = {
-    async downloadTaskZip(_taskId: string, dest: string) {
-      await writeFile(dest, zip);
-      return { bytes: zip.length, sha256: '' };
+    async openTaskZip() {
+      return { body: Readable.from([zip]), start: 0, total: zip.length };
     },
   } as unknown as EasClient;
-  return createActivities({ accounts: singleAccount(eas), store, config: DEFAULT_CONFIG });
+  return createActivities({ accounts: singleAccount(eas), store, scratch, config: DEFAULT_CONFIG });
 }
 
 async function attempt(zip: Buffer, loc: DownloadLocation): Promise<ApplicationFailure> {
@@ -69,7 +72,7 @@ async function attempt(zip: Buffer, loc: DownloadLocation): Promise<ApplicationF
   return e as ApplicationFailure;
 }
 
-const folder = (loc: DownloadLocation) => readdir(path.join(dataDir, ...store.locationRef(loc).split('/'))).then((l) => l.sort());
+const folder = (loc: DownloadLocation) => readdir(path.join(store.root, ...store.locationRef(loc).split('/'))).then((l) => l.sort());
 
 test('the crafted archive is good as made: both files are stored with their records', async () => {
   const loc: DownloadLocation = { gstin: '27AAPFU0939F1ZV', period: '012024', kind: 'einvoice', section: 'good' };
@@ -94,7 +97,7 @@ test('an entry failing its CRC-32 → CorruptDownload, and no temp file or parti
   expect(f.nonRetryable).toBe(false);
   expect(f.message).toContain('file-2.json');
   const left = await folder(loc);
-  expect(left.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  expect(left.filter(isTempName)).toEqual([]);
   expect(left).not.toContain('file-2.json');
   expect(left).not.toContain('einvoice.zip');
 });
@@ -103,7 +106,7 @@ test('a data file that is not JSON → CorruptDownload, no temp file left', asyn
   const loc: DownloadLocation = { gstin: '27AAPFU0939F1ZV', period: '012024', kind: 'einvoice', section: 'notjson' };
   const f = await attempt(await zipOf([['result.json', RESULT_OK], ['file-1.json', FILE_1], ['file-2.json', '[{"Irn": ']]), loc);
   expect(f.type).toBe('CorruptDownload');
-  expect((await folder(loc)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  expect((await folder(loc)).filter(isTempName)).toEqual([]);
 });
 
 test('result.json listing a file the archive lacks → CorruptDownload', async () => {
@@ -111,7 +114,7 @@ test('result.json listing a file the archive lacks → CorruptDownload', async (
   const f = await attempt(await zipOf([['result.json', RESULT_OK], ['file-1.json', FILE_1]]), loc);
   expect(f.type).toBe('CorruptDownload');
   expect(f.message).toContain('file-2.json');
-  expect((await folder(loc)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  expect((await folder(loc)).filter(isTempName)).toEqual([]);
 });
 
 test('result.json reporting failure → TaskFailed, non-retryable', async () => {

@@ -118,15 +118,22 @@ test('a failed task: checkTask reports failed with the GSTN error', async () => 
   expect(s.error).toContain('GEN5001');
 });
 
-test('heartbeats while it works', async () => {
+test('heartbeats while it works: the committed byte offset during the transfer, then per entry', async () => {
   const i = input('072024');
   const taskId = await completedTask(i);
   const mock = mockEnv();
-  const beats: unknown[] = [];
-  mock.on('heartbeat', (d: unknown) => beats.push(d));
+  const beats: Array<Record<string, unknown>> = [];
+  mock.on('heartbeat', (d: unknown) => beats.push(d as Record<string, unknown>));
   const res = await runIn(mock, env.acts.downloadEinvoiceResult, taskId, locOf(i));
-  expect(beats.length).toBeGreaterThanOrEqual(1);
-  expect(beats).toContain('downloaded');
-  // One more per extracted data file.
-  expect(beats.length).toBe(1 + res.files.filter((f) => f.name.startsWith('file-')).length);
+  const zip = res.files.find((f) => f.name === 'einvoice.zip')!;
+  const transfer = beats.filter((b) => b.stage === 'transfer');
+  expect(transfer.length).toBeGreaterThanOrEqual(1);
+  // Offsets only grow, and the last one is the whole ZIP (every byte committed).
+  const offsets = transfer.map((b) => b.offset as number);
+  expect([...offsets].sort((a, b) => a - b)).toEqual(offsets);
+  expect(offsets.at(-1)).toBe(zip.bytes);
+  expect(transfer.at(-1)).toMatchObject({ received: zip.bytes, total: zip.bytes });
+  // One closing beat per extracted data file, with its records.
+  const data = res.files.filter((f) => f.name.startsWith('file-'));
+  for (const f of data) expect(beats).toContainEqual({ stage: 'extract', entry: f.name, records: f.records });
 });

@@ -1,4 +1,5 @@
 /** Shared setup of the activity tests: a sandbox over HTTP, an EAS client, a FileStore in a temp dir, the activities. */
+import { singleAccount } from '../../eas/accounts';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHash } from 'node:crypto';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createActivities, type Activities } from '../../activities';
 import { errorMap } from '../../activities/error-map';
-import { singleAccount } from '../../eas/accounts';
+import { Scratch } from '../../activities/scratch';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv } from '../../eas/config';
 import { sandboxEasEnv } from '../../sandbox/user';
@@ -24,6 +25,8 @@ export interface Env {
   eas: EasClient;
   store: FileStore;
   dataDir: string;
+  /** The worker-local scratch root (ZIPs are read there; empty between attempts). */
+  scratchRoot: string;
   acts: Activities;
   close(): Promise<void>;
 }
@@ -33,16 +36,20 @@ export async function setup(opts: Partial<SandboxOptions> = {}): Promise<Env> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gst-acts-'));
   const eas = new EasClient({ ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 5000 });
   const store = new FileStore(dataDir);
+  const scratchRoot = await mkdtemp(path.join(tmpdir(), 'gst-scratch-'));
+  const scratch = await Scratch.open(scratchRoot);
   return {
     sandbox,
     admin: new SandboxAdmin(sandbox.url),
     eas,
     store,
     dataDir,
-    acts: createActivities({ accounts: singleAccount(eas), store, config: DEFAULT_CONFIG }),
+    scratchRoot,
+    acts: createActivities({ accounts: singleAccount(eas), store, scratch, config: DEFAULT_CONFIG, zipSegmentBytes: 64 * 1024 }),
     close: async () => {
       await sandbox.close();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(scratchRoot, { recursive: true, force: true });
     },
   };
 }

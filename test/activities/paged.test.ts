@@ -1,8 +1,13 @@
 /** IMS pages, GSTR-2B files and finishDownload in a mock activity context, against the sandbox over HTTP. */
+import { singleAccount } from '../../eas/accounts';
 import { rm } from 'node:fs/promises';
 import type { Gstr2bInput } from '../../domain/inputs';
-import type { DownloadLocation, Manifest } from '../../store/store';
-import { byName, expectStored, failure, ident, listFolder, run, setup, waitTask, type Env } from './helpers';
+import { createActivities, type PageDigest } from '../../activities';
+import type { PageFile } from '../../activities/finish';
+import { Scratch } from '../../activities/scratch';
+import { DEFAULT_CONFIG } from '../../domain/config';
+import type { DownloadLocation, Manifest, StoredFile } from '../../store/store';
+import { byName, expectStored, failure, ident, listFolder, mockEnv, run, runIn, setup, waitTask, type Env } from './helpers';
 
 const GSTIN = '29AAGCB7383J1Z4';
 const GSTIN_2B = '01AABCE2207R1Z5';
@@ -57,6 +62,60 @@ describe('IMS pages', () => {
     expect(manifest).toMatchObject({ kind: 'ims', taskId, records: truth.records, location: env.store.locationRef(loc), pages: truth.pages });
     await expectStored(env, res.manifest);
     expect(await listFolder(env, loc)).toEqual(['manifest.json', ...truth.files.map((f) => f.name)].sort());
+  });
+
+  test('finishDownload with the page results reads no page back, and removes what the manifest does not list', async () => {
+    const truth = await env.admin.truth('ims', { gstin: GSTIN, section });
+    const other: DownloadLocation = { ...loc, section: `${section}-digests` };
+    const got: StoredFile[] = [];
+    for (let p = 1; p <= truth.pages!; p++) got.push(await run(env.acts.downloadImsPage, taskId, p, other));
+    // Leftovers of an earlier submission and of a killed writer.
+    await env.store.put(other, 'page-9.json', '{"stale":true}', 1);
+    await env.store.put(other, '.tmp-page-2.json.abc123', 'half a pa', 0);
+    await env.store.put(other, '.part-einvoice.zip-000000000000000', 'zip bytes', 0);
+    const reads: string[] = [];
+    const counting = new Proxy(env.store, {
+      get(target, key) {
+        if (key === 'read') return (ref: string) => (reads.push(ref), target.read(ref));
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const acts = createActivities({ accounts: singleAccount(env.eas), store: counting, scratch: await Scratch.open(`${env.scratchRoot}-d`), config: DEFAULT_CONFIG });
+    const digests: Array<PageDigest | null> = got.map((f) => [f.bytes, f.sha256, f.records, (f as PageFile).sections]);
+    digests[1] = null; // page 2 was fetched by a run that kept no results: read back
+    const res = await run(acts.finishDownload, {
+      loc: other,
+      manifest: { kind: 'ims', inputs: {}, taskId, route: 'imsInvoices', fetchedAt: '2025-01-15T10:00:00.000Z', pages: truth.pages! },
+      files: [],
+      pages: truth.pages!,
+      digests,
+    });
+    expect(reads).toEqual([env.store.refOf(other, 'page-2.json')]);
+    expect(res.files.map(ident)).toEqual(truth.files.map(ident));
+    expect(res.files.map((f) => f.ref)).toEqual(got.map((f) => f.ref));
+    // per-section counts from the page results (+ page 2 read back) equal those of a finish that read every page
+    for (let p = 1; p <= truth.pages!; p++) await run(env.acts.downloadImsPage, taskId, p, { ...other, section: `${section}-readback` });
+    const full = await run(env.acts.finishDownload, {
+      loc: { ...other, section: `${section}-readback` },
+      manifest: { kind: 'ims', inputs: {}, taskId, route: 'imsInvoices', fetchedAt: '2025-01-15T10:00:00.000Z', pages: truth.pages! },
+      files: [],
+      pages: truth.pages!,
+    });
+    expect(Object.keys(full.sections ?? {}).length).toBeGreaterThan(0);
+    expect(res.sections).toEqual(full.sections);
+    expect(await listFolder(env, other)).toEqual(['manifest.json', ...truth.files.map((f) => f.name)].sort());
+  });
+
+  test("a retried page attempt first removes the temp object a killed attempt left for that page (a first attempt does not look)", async () => {
+    const other: DownloadLocation = { ...loc, section: `${section}-retry` };
+    const leftover = () => env.store.put(other, '.tmp-page-1.json.dead01', 'half a pa', 0);
+    await leftover();
+    await run(env.acts.downloadImsPage, taskId, 1, other);
+    expect(await listFolder(env, other)).toEqual(['.tmp-page-1.json.dead01', 'page-1.json']);
+    await env.store.put(other, '.tmp-page-2.json.dead02', 'other page', 0);
+    await runIn(mockEnv({ attempt: 2 } as never), env.acts.downloadImsPage, taskId, 1, other);
+    expect(await listFolder(env, other)).toEqual(['.tmp-page-2.json.dead02', 'page-1.json']);
   });
 
   test('finishDownload with a page missing from the store → CorruptDownload', async () => {

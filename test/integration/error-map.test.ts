@@ -21,10 +21,10 @@ const PERIOD = '102025';
 function controlledStore(real: Store) {
   const ctl = { writes: 0, fail: undefined as undefined | (() => Promise<never>) };
   const store: Store = Object.create(real);
-  store.writeFile = async (...args) => {
+  store.put = async (...args) => {
     ctl.writes++;
     if (ctl.fail) await ctl.fail();
-    return real.writeFile(...args);
+    return real.put(...args);
   };
   return { store, ctl };
 }

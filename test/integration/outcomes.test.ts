@@ -154,8 +154,8 @@ test('a regenerated 2B downloaded again: two generations kept, the manifest poin
 async function listWithTimes(g: string): Promise<Array<[string, number]>> {
   const { stat } = await import('node:fs/promises');
   const out: Array<[string, number]> = [];
-  for (const ref of await h.store.list(`${g}/`)) out.push([ref, (await stat(h.store.localPath(ref))).mtimeMs]);
-  for (const ref of await h.store.list(`_catalogue/${g}/`)) out.push([ref, (await stat(h.store.localPath(ref))).mtimeMs]);
+  for (const { ref } of await h.store.list(`${g}/`)) out.push([ref, (await stat(h.store.localPath(ref))).mtimeMs]);
+  for (const { ref } of await h.store.list(`_catalogue/${g}/`)) out.push([ref, (await stat(h.store.localPath(ref))).mtimeMs]);
   return out;
 }
 

@@ -4,6 +4,7 @@ import { INTERNAL_MAX_ATTEMPTS, STORE_FULL_RETRY_MS, toFailure } from '../../act
 import { corrupt } from '../../activities/errors';
 import { ERROR_KINDS, ERRORS, gstnErrorArgs } from '../../eas/contract';
 import { EasError } from '../../eas/errors';
+import { StoreError } from '../../store/store';
 
 const body = (spec: { message: string; type: string }, args: Record<string, unknown> = {}) => ({ message: spec.message, type: spec.type, args });
 
@@ -67,6 +68,16 @@ test.each(['EACCES', 'EPERM', 'EROFS'])('%s → StoreDenied, never retried', (co
   const f = toFailure(sysError(code));
   expect(f.type).toBe('StoreDenied');
   expect(f.nonRetryable).toBe(true);
+});
+
+test("an object store's failures: denied → StoreDenied (final), unavailable → StoreUnavailable (retried)", () => {
+  const denied = toFailure(new StoreError('denied', 'put a/b: NoSuchBucket (HTTP 404): The specified bucket does not exist'), 1);
+  expect(denied.type).toBe('StoreDenied');
+  expect(denied.nonRetryable).toBe(true);
+  expect(denied.message).toContain('NoSuchBucket');
+  const down = toFailure(new StoreError('unavailable', 'list x/: Error: connect ECONNREFUSED 127.0.0.1:9'), 3);
+  expect(down.type).toBe('StoreUnavailable');
+  expect(down.nonRetryable).toBe(false); // not Internal: never final after a few attempts
 });
 
 test('a plain bug is Internal: retried, then final at the last attempt; never a gateway fault', () => {

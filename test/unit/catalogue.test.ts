@@ -1,5 +1,5 @@
 /** The catalogue (store/catalogue.ts) on the file store: entries per download id, list filters, rebuild from manifests. */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Catalogue, entryFromManifest } from '../../store/catalogue';
@@ -76,11 +76,16 @@ describe('Catalogue on the file store', () => {
     expect((await cat.get(G2, `gst-irn-${G2}-2-0011aa`))?.location).toBe(`${G2}/2026-11-20/irn/2-0011aa`);
   });
 
-  test('list by prefix sees files at any depth but no temp files; a manifest without a download id is not catalogued', async () => {
-    await store.writeFile({ gstin: G1, period: '032020', kind: 'gstr2b', section: 'g1' }, 'x.json', '{}', 0);
-    await store.tempPath({ gstin: G1, period: '032020', kind: 'gstr2b' }, 'y.json');
-    expect(await store.list(`${G1}/`)).toEqual([`${G1}/032020/gstr2b/g1/x.json`]);
+  test('list by prefix sees files at any depth; the catalogue skips temp objects; a manifest without a download id is not catalogued', async () => {
+    await store.put({ gstin: G1, period: '032020', kind: 'gstr2b', section: 'g1' }, 'x.json', '{}', 0);
+    expect((await store.list(`${G1}/`)).map((o) => o.ref)).toEqual([`${G1}/032020/gstr2b/g1/x.json`]);
     expect(await store.list('nothing/')).toEqual([]);
+    // a half-written entry (a writer killed mid-put) is a temp object: listed by the store, never read as an entry
+    await mkdir(path.join(root, '_catalogue', G1), { recursive: true });
+    await writeFile(path.join(root, '_catalogue', G1, '.tmp-half.json.abc123'), '{"id":');
+    expect((await store.list(`_catalogue/${G1}/`)).map((o) => o.ref)).toEqual([`_catalogue/${G1}/.tmp-half.json.abc123`]);
+    expect(await cat.list({ gstin: G1 })).toEqual([]);
+    await rm(path.join(root, '_catalogue'), { recursive: true });
     const old = manifest({ gstin: G1, period: '032020', kind: 'gstr2b' }, store, { id: 'x', inputs: {} });
     expect(entryFromManifest(old, 'm')).toBeUndefined();
     expect(await readdir(root)).toEqual([G1]);

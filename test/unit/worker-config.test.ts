@@ -86,6 +86,54 @@ describe('workerConfigFromEnv: worker tuning', () => {
   });
 });
 
+describe('workerConfigFromEnv: the store and the scratch folder', () => {
+  test('no STORE_URL: the file store under DATA_DIR, scratch under the OS temp folder, 16 MiB segments', () => {
+    const c = workerConfigFromEnv({ DATA_DIR: '/srv/data' });
+    expect(c.storeUrl).toBeUndefined();
+    expect(c.storeEnv).toBeUndefined();
+    expect(c.dataDir).toBe('/srv/data');
+    expect(c.scratchDir).toBe(path.join(tmpdir(), 'gst-download-scratch'));
+    expect(c.zipSegmentBytes).toBeUndefined();
+  });
+
+  test('s3://bucket/prefix with its settings; credentials travel in storeEnv but never into the startup line', () => {
+    const c = workerConfigFromEnv({
+      STORE_URL: 's3://gst-data/prod',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'very-secret',
+      SCRATCH_DIR: '/scratch',
+      ZIP_SEGMENT_MB: '8',
+      UNRELATED: 'x',
+    });
+    expect(c.storeUrl).toBe('s3://gst-data/prod');
+    expect(c.storeEnv).toEqual({
+      STORE_URL: 's3://gst-data/prod',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'very-secret',
+    });
+    expect(c.scratchDir).toBe('/scratch');
+    expect(c.zipSegmentBytes).toBe(8 * 1024 * 1024);
+    const line = JSON.stringify(describeConfig(c));
+    expect(line).toContain('s3://gst-data/prod');
+    expect(line).not.toContain('very-secret');
+    expect(line).not.toContain('AKIAEXAMPLE');
+  });
+
+  test.each([
+    [{ STORE_URL: 'gs://bucket/x' }, /STORE_URL must be/],
+    [{ STORE_URL: 's3://Bad_Bucket' }, /valid bucket name/],
+    [{ STORE_URL: 's3://bucket', S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE/],
+    [{ ZIP_SEGMENT_MB: '0' }, /ZIP_SEGMENT_MB/],
+  ])('%j is refused at start, naming the problem', (env, message) => {
+    expect(() => workerConfigFromEnv(env)).toThrow(ConfigError);
+    expect(() => workerConfigFromEnv(env)).toThrow(message);
+  });
+});
+
 describe('telemetryConfigFromEnv: metrics and tracing', () => {
   test('nothing set: no metrics endpoint, no tracing', () => {
     expect(telemetryConfigFromEnv({})).toEqual({ tracing: { exporter: 'none' } });

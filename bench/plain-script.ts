@@ -47,7 +47,8 @@ export async function plainScriptIms(o: {
     while (next <= pages) {
       const p = next++;
       const { body, data } = await eas.taskPage(taskId, p);
-      records += (await store.writeFile(loc, `page-${p}.json`, body, imsPageRecords(data))).records;
+      const stored = await store.writeFile(loc, `page-${p}.json`, body, imsPageRecords(data));
+      records += stored.records; // after the await: `records += await …` would add to a stale value
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, pages) }, lane));

@@ -5,7 +5,7 @@
  * history events: a whole window of status checks costs the events of one activity. The attempt number is the
  * number of checks made in this window; the Web UI and `describe` show it live on the pending activity.
  *
- * A window ends (the activity returns `processing`) after `windowMs`, so the workflow can record the count and
+ * A window ends (the activity returns `processing`, at the first attempt after `windowMs`, without a check), so the workflow can record the count and
  * continue-as-new if it must; the task's overall deadline ends polling with a non-retryable `DeadlineExceeded`.
  */
 import { activityInfo } from '@temporalio/activity';
@@ -34,6 +34,8 @@ export function createPollingActivities({ eas }: { eas: EasClient }) {
   return {
     async awaitTask(taskId: string, o: AwaitTaskOptions): Promise<AwaitTaskResult> {
       const info = activityInfo();
+      // the window is over: hand back without a check (the next window's first attempt makes it, at once)
+      if (info.attempt > 1 && Date.now() - info.scheduledTimestampMs >= o.windowMs) return { status: 'processing', polls: info.attempt - 1 };
       const s = await mapErrors(() => eas.taskStatus(taskId));
       const polls = info.attempt;
       if (s.status === 'completed') return { status: 'completed', polls };
@@ -47,7 +49,6 @@ export function createPollingActivities({ eas }: { eas: EasClient }) {
           nonRetryable: true,
         });
       }
-      if (now - info.scheduledTimestampMs >= o.windowMs) return { status: 'processing', polls };
       // the server's next retry per the policy; the last one lands on the deadline rather than past it
       const next = Math.min(o.schedule.maxMs, o.schedule.initialMs * o.schedule.factor ** (polls - 1));
       const left = o.deadlineMs - elapsed;

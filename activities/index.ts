@@ -11,8 +11,10 @@ import { isEasError } from '../eas/errors';
 import type { EinvoiceInput, Gstr2bInput } from '../domain/inputs';
 import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/store';
 import type { DownloadConfig } from '../domain/config';
-import { MAX_SUMMARY_FILES } from '../domain/config';
+import { DEFAULT_CONFIG, MAX_SUMMARY_FILES } from '../domain/config';
 import { corrupt, taskFailed } from './errors';
+import { createPageActivities, irnName, Limiter, pageName } from './pages';
+import { createPollingActivities } from './polling';
 import { countRecordsInFile } from './json-count';
 import { gstr2bRecords, imsPageRecords } from './records';
 import { ZipCorruptError, ZipReader } from './zip-reader';
@@ -60,13 +62,7 @@ export interface FinishResult {
   bytes: number;
 }
 
-export function pageName(n: number): string {
-  return `page-${n}.json`;
-}
-
-export function irnName(irn: string): string {
-  return `irn-${irn}.json`;
-}
+export { irnName, pageName };
 
 function imsPageBodyRecords(body: Buffer): number {
   const parsed = JSON.parse(body.toString('utf8')) as { data?: Record<string, unknown> };
@@ -83,7 +79,10 @@ async function readBack(store: Store, loc: DownloadLocation, name: string, recor
 }
 
 export function createActivities({ eas, store, config, gstinIndex }: ActivityDeps) {
+  const pageRequests = new Limiter(config.pageRequestsPerWorker ?? DEFAULT_CONFIG.pageRequestsPerWorker ?? 64);
   return {
+    ...createPageActivities({ eas, store, pageRequests }),
+    ...createPollingActivities({ eas }),
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
     async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {
       const indexed = typeof gstin === 'string' && gstin && gstinIndex ? gstinIndex(gstin.trim()) : undefined;

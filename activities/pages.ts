@@ -11,7 +11,6 @@
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { EasClient } from '../eas/client';
 import type { DownloadLocation, Store, StoredFile } from '../store/store';
-import { mapErrors } from './errors';
 import { PageSet, type PageRuns } from './page-set';
 import { imsPageRecords } from './records';
 
@@ -151,32 +150,28 @@ export function createPageActivities({ eas, store, pageRequests }: PageActivityD
   return {
     /** IMS result pages b.from..b.to of a completed task, each stored as page-N.json. */
     async downloadImsPages(taskId: string, loc: DownloadLocation, b: PageBatch): Promise<PageBatchResult> {
-      return mapErrors(() =>
-        runBatch(b, (p) => ({
-          fetch: async () => {
-            const { body, data } = await pageRequests.run(() => eas.taskPage(taskId, p));
-            return store.writeFile(loc, pageName(p), body, imsPageRecords(data));
-          },
-          stored: () => storedFile(store, loc, pageName(p), imsBodyRecords),
-        })),
-      );
+      return runBatch(b, (p) => ({
+        fetch: async () => {
+          const { body, data } = await pageRequests.run(() => eas.taskPage(taskId, p));
+          return store.writeFile(loc, pageName(p), body, imsPageRecords(data));
+        },
+        stored: () => storedFile(store, loc, pageName(p), imsBodyRecords),
+      }));
     },
 
-    /** IRN details of irns[b.from-1 .. b.to-1], each stored as irn-<irn>.json. */
+    /** IRN details of irns[b.from-1 .. b.to-1] (the workflow passes only its range's IRNs), each stored as irn-<irn>.json. */
     async fetchIrnBatch(gstin: string, irns: string[], loc: DownloadLocation, b: PageBatch): Promise<PageBatchResult> {
-      return mapErrors(() =>
-        runBatch(b, (i) => {
-          const irn = irns[i - 1];
-          if (!irn) throw new Error(`no IRN number ${i} in a list of ${irns.length}`);
-          return {
-            fetch: async () => {
-              const { body } = await pageRequests.run(() => eas.irnDetails(gstin, irn));
-              return store.writeFile(loc, irnName(irn), body, 1);
-            },
-            stored: () => storedFile(store, loc, irnName(irn), () => 1),
-          };
-        }),
-      );
+      return runBatch(b, (i) => {
+        const irn = irns[i - 1];
+        if (!irn) throw new Error(`no IRN number ${i} in a list of ${irns.length}`);
+        return {
+          fetch: async () => {
+            const { body } = await pageRequests.run(() => eas.irnDetails(gstin, irn));
+            return store.writeFile(loc, irnName(irn), body, 1);
+          },
+          stored: () => storedFile(store, loc, irnName(irn), () => 1),
+        };
+      });
     },
   };
 }

@@ -11,7 +11,6 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EasClient } from '../eas/client';
-import { mapErrors } from './errors';
 
 export interface AwaitTaskOptions {
   /** When the task was submitted (ISO): the deadline counts from here. */
@@ -36,7 +35,7 @@ export function createPollingActivities({ eas }: { eas: EasClient }) {
       const info = activityInfo();
       // the window is over: hand back without a check (the next window's first attempt makes it, at once)
       if (info.attempt > 1 && Date.now() - info.scheduledTimestampMs >= o.windowMs) return { status: 'processing', polls: info.attempt - 1 };
-      const s = await mapErrors(() => eas.taskStatus(taskId));
+      const s = await eas.taskStatus(taskId);
       const polls = info.attempt;
       if (s.status === 'completed') return { status: 'completed', polls };
       if (s.status === 'failed') return { status: 'failed', polls, error: `${s.error?.message ?? 'no reason given'} ${JSON.stringify(s.error?.args ?? {})}` };

@@ -27,6 +27,8 @@ export const FAILURE_TYPES = [
   'StoreFull',
   /** The store refused access (EACCES, EPERM): a person must fix permissions. Never retried. */
   'StoreDenied',
+  /** The task is still processing: a retry of the status check (the poll schedule), never seen by a workflow. */
+  'TaskProcessing',
   /** The task was still processing at its deadline. */
   'DeadlineExceeded',
   /** The task's own result says it failed: the workflow submits the job again (bounded). */

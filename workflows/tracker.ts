@@ -58,6 +58,7 @@ export class Tracker {
     if (p.submissions > 1) parts.push(`${p.submissions} submissions`);
     if (p.run > 1) parts.push(`run ${p.run}`);
     if (p.nextPollAt) parts.push(`next check ${p.nextPollAt}`);
+    if (p.pollWindowSince) parts.push(`checking since ${p.pollWindowSince} (the pending awaitTask activity's attempt counts the checks)`);
     if (parts.length) lines.push(parts.join(' · '));
     if (p.stage === 'AWAITING_OTP') {
       lines.push(
@@ -94,7 +95,12 @@ export class Tracker {
   }
 
   pageDone(): void {
-    this.progress.pagesDone++;
+    this.pagesDoneBy(1);
+  }
+
+  /** `n` more pages done at once (a range activity). */
+  pagesDoneBy(n: number): void {
+    this.progress.pagesDone += n;
     const done = this.progress.pagesDone;
     if (done - this.lastPagesUpsert >= this.cfg.progressEvery || done === this.progress.pagesTotal) {
       this.lastPagesUpsert = done;

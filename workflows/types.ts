@@ -33,6 +33,8 @@ export interface Progress {
   pagesTotal?: number;
   pagesDone: number;
   nextPollAt?: string;
+  /** While the status checks run as the retries of one activity: when this window of checks began (`polls` counts finished windows; the running window's count is the pending activity's attempt). */
+  pollWindowSince?: string;
   polls: number;
   submissions: number;
   /** Runs of this download (continue-as-new increments it). */

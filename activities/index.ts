@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG, MAX_SUMMARY_FILES } from '../domain/config';
 import { corrupt, taskFailed } from './errors';
 import { createPageActivities, irnName, Limiter, pageName } from './pages';
 import { createPollingActivities } from './polling';
+import { createGstinListActivities } from './gstin-list';
 import { countRecordsInFile } from './json-count';
 import { gstr2bRecords, imsPageRecords } from './records';
 import { ZipCorruptError, ZipReader } from './zip-reader';
@@ -83,6 +84,7 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
   return {
     ...createPageActivities({ eas, store, pageRequests }),
     ...createPollingActivities({ eas }),
+    ...createGstinListActivities({ store }),
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
     async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {
       const indexed = typeof gstin === 'string' && gstin && gstinIndex ? gstinIndex(gstin.trim()) : undefined;

@@ -60,6 +60,29 @@ export async function runsOf(client: Client, workflowId: string, firstRunId: str
   return runs;
 }
 
+/** Seconds spent in each activity type over a workflow's runs (scheduled → completed, summed), from history. */
+export async function activitySeconds(client: Client, workflowId: string, runs: RunEvents[]): Promise<Record<string, { count: number; seconds: number }>> {
+  const out: Record<string, { count: number; seconds: number }> = {};
+  for (const r of runs) {
+    const events = (await client.workflow.getHandle(workflowId, r.runId).fetchHistory()).events ?? [];
+    const scheduled = new Map<string, { type: string; at: number }>();
+    const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+    for (const e of events) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '?', at: ms(e.eventTime) });
+      const c = e.activityTaskCompletedEventAttributes;
+      if (c) {
+        const from = scheduled.get(String(c.scheduledEventId));
+        if (!from) continue;
+        const slot = (out[from.type] ??= { count: 0, seconds: 0 });
+        slot.count++;
+        slot.seconds = round(slot.seconds + (ms(e.eventTime) - from.at) / 1000, 3);
+      }
+    }
+  }
+  return out;
+}
+
 /** User + system CPU seconds of a process, from /proc/<pid>/stat (Linux; undefined elsewhere). */
 export function procCpuSeconds(pid: number): number | undefined {
   try {

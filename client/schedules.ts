@@ -82,6 +82,11 @@ export function syncScheduleId(gstins: string[]): string {
   return `gst-sync-${sorted[0]}-and-${sorted.length - 1}-${h}`;
 }
 
+/** The default schedule id of a sync over a list in the store: named after the list. */
+export function listScheduleId(ref: string): string {
+  return `gst-sync-list-${ref.replace(/[^A-Za-z0-9._-]+/g, '-')}`.slice(0, 200);
+}
+
 const SCHEDULE_ID_FORMAT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 function checkScheduleId(id: unknown): string {
@@ -130,7 +135,7 @@ export async function createSyncSchedule(client: Client, input: SyncInput, o: Sy
   if (hour * 60 + minute + jitterMinutes >= 24 * 60) {
     throw new InvalidInputError('jitter', `${o.jitter ?? DEFAULT_JITTER} after ${o.time ?? DEFAULT_TIME} runs into the next day; start earlier or jitter less`);
   }
-  const scheduleId = checkScheduleId(o.scheduleId ?? syncScheduleId(plan.gstins));
+  const scheduleId = checkScheduleId(o.scheduleId ?? (plan.gstinsRef ? listScheduleId(plan.gstinsRef) : syncScheduleId(plan.gstins)));
   const taskQueue = o.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT;
   const handle = await client.schedule.create({
     scheduleId,

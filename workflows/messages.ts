@@ -9,10 +9,14 @@
  *   recorded in history, so this path keeps the OTP in history in clear unless payload encryption is on.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Progress } from './types';
+import type { Progress, Stage, SyncProgress } from './types';
 
 export const progressQuery = defineQuery<Progress>('progress');
 export const gstnSessionRestoredSignal = defineSignal<[{ gstin: string }?]>('gstnSessionRestored');
+/** A sync's progress over its children: total, running, done, already done, failed, waiting for an OTP. */
+export const syncProgressQuery = defineQuery<SyncProgress>('syncProgress');
+/** A child download tells its parent sync when it starts or stops waiting for an OTP (so the sync can count them). */
+export const childStageSignal = defineSignal<[{ workflowId: string; stage: Stage }]>('childStage');
 export const provideOtpUpdate = defineUpdate<{ restored: true }, [{ otp: string }]>('provideOtp');
 
 /** What `provideOtp` accepts (checked by its validator before anything is recorded). */

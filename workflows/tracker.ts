@@ -1,12 +1,12 @@
 /**
  * A download's progress as the `progress` query, the search attributes and the Web UI's current details show it.
  */
-import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { DownloadConfig } from '../domain/config';
 import type { DownloadKind } from '../domain/gst';
 import { failureMessage } from './failures';
-import { progressQuery } from './messages';
+import { childStageSignal, progressQuery } from './messages';
 import { GstDownloadKind, GstGstin, GstPagesDone, GstPagesTotal, GstReturnPeriod, GstStage } from './search-attributes';
 import type { AsyncResume, Progress, Stage } from './types';
 
@@ -71,10 +71,21 @@ export class Tracker {
 
   stage(stage: Stage): void {
     if (this.progress.stage === stage && this.stageUpserted) return;
+    const was = this.progress.stage;
     this.stageUpserted = true;
     this.progress.stage = stage;
     upsertSearchAttributes([{ key: GstStage, value: stage }]);
     this.details();
+    if ((stage === 'AWAITING_OTP') !== (was === 'AWAITING_OTP')) this.tellParent(stage);
+  }
+
+  /** A download a sync started tells it when it starts or stops waiting for an OTP (the sync counts them). */
+  private tellParent(stage: Stage): void {
+    const parent = workflowInfo().parent;
+    if (!parent || !patched('tell-parent-otp-wait')) return;
+    getExternalWorkflowHandle(parent.workflowId)
+      .signal(childStageSignal, { workflowId: workflowInfo().workflowId, stage })
+      .catch(() => undefined); // a parent that has ended has nothing to count
   }
 
   /** Runs the download; on failure records the error and sets stage FAILED before rethrowing. */

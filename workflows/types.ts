@@ -48,6 +48,24 @@ export interface Progress {
   otpWaitedMs?: number;
 }
 
+/** What a sync's `syncProgress` query answers. */
+export interface SyncProgress {
+  retPeriod: string;
+  /** GSTINs in the sync, and child downloads in all (GSTINs × downloads each). */
+  gstins: number;
+  total: number;
+  /** Children started so far (over all runs), running now, and how those that ended ended. */
+  launched: number;
+  running: number;
+  done: number;
+  alreadyDone: number;
+  failed: number;
+  /** Running children waiting in stage AWAITING_OTP for the taxpayer's OTP. */
+  awaitingOtp: number;
+  /** Runs of this sync (continue-as-new increments it). */
+  run: number;
+}
+
 /** Carried through continue-as-new for async downloads. */
 export interface AsyncResume {
   taskId: string;

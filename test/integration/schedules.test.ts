@@ -105,7 +105,7 @@ test('trigger now: one sync of the previous month in India; its children land; a
   // the previous month relative to now in India (the trigger's scheduled time is now)
   expect(result.retPeriod).toBe(expected);
   expect(result.periodFrom).toBe('scheduled');
-  const items = Object.fromEntries(result.items.map((i) => [i.workflowId, i.status]));
+  const items = Object.fromEntries(result.items!.map((i) => [i.workflowId, i.status]));
   expect(items).toEqual({
     [workflowIds.gstr2b({ gstin: a, retPeriod: expected })]: 'done',
     [workflowIds.einvoice({ gstin: a, retPeriod: expected, supplyType: 'B2B', recipientGstin: a })]: 'done',
@@ -141,7 +141,7 @@ test('trigger now: one sync of the previous month in India; its children land; a
   }, 'the second sync to start');
   const again = (await h.client.workflow.getHandle(second).result()) as SyncResult;
   expect(again.retPeriod).toBe(expected);
-  expect(again.items.map((i) => i.status)).toEqual(['already-done', 'already-done', 'already-done', 'already-done']);
+  expect(again.items!.map((i) => i.status)).toEqual(['already-done', 'already-done', 'already-done', 'already-done']);
 });
 
 test('backfill --from 012026 --to 022026 (CLI) starts one sync per period, each for its own month', async () => {
@@ -165,7 +165,7 @@ test('backfill --from 012026 --to 022026 (CLI) starts one sync per period, each 
   for (const r of results) {
     expect(r.periodFrom).toBe('scheduled');
     expect(r.failures).toEqual([]);
-    expect(r.items.map((i) => [i.workflowId, i.status])).toEqual([
+    expect(r.items!.map((i) => [i.workflowId, i.status])).toEqual([
       [workflowIds.gstr2b({ gstin: g, retPeriod: r.retPeriod }), 'done'],
       [workflowIds.einvoice({ gstin: g, retPeriod: r.retPeriod, supplyType: 'B2B', recipientGstin: g }), 'done'],
     ]);
@@ -197,8 +197,8 @@ test('the CLI as a child process: schedule create, then trigger runs last month 
   }, 'the triggered sync to start');
   const result = (await h.client.workflow.getHandle(syncId!).result()) as SyncResult;
   expect(result.retPeriod).toBe(expected);
-  expect(result.items.map((i) => [i.workflowId, i.status])).toEqual([[workflowIds.gstr2b({ gstin: g, retPeriod: expected }), 'done']]);
-  const child = (await h.client.workflow.getHandle(result.items[0]!.workflowId).result()) as DownloadSummary;
+  expect(result.items!.map((i) => [i.workflowId, i.status])).toEqual([[workflowIds.gstr2b({ gstin: g, retPeriod: expected }), 'done']]);
+  const child = (await h.client.workflow.getHandle(result.items![0]!.workflowId).result()) as DownloadSummary;
   const truth = await gstr2bTruth(g, expected);
   expect(child.records).toBe(truth.records);
   expect((await cliJson(['describe', '--id', id])).actionsTaken).toBe(1);
@@ -328,13 +328,13 @@ test('one failing download does not stop the others: the sync completes and list
   const wf = await h.start('syncReturnPeriod', { gstins: [g], retPeriod: current, einvoiceAs: 'both' });
   const result = (await wf.result()) as SyncResult;
   expect(result.periodFrom).toBe('input');
-  expect(result.items.map((i) => [i.kind, i.status])).toEqual([
+  expect(result.items!.map((i) => [i.kind, i.status])).toEqual([
     ['gstr2b', 'failed'],
     ['einvoice', 'done'],
     ['einvoice', 'done'],
   ]);
   expect(result.failures).toEqual([{ workflowId: workflowIds.gstr2b({ gstin: g, retPeriod: current }), error: expect.stringMatching(/RET2B1023|not generated|14th/i) }]);
-  expect(result.items[0]!.errorType).toBe('EasNotReady');
+  expect(result.items![0]!.errorType).toBe('EasNotReady');
   const desc = await wf.describe();
   expect(desc.status.name).toBe('COMPLETED');
   expect(desc.typedSearchAttributes.get(GstGstin)).toBe(g);

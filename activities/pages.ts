@@ -97,7 +97,8 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
       if (f) record(i, f);
     }
   }
-  // heartbeats also while requests wait for the worker's cap, and carry cancellation in
+  // heartbeats once a second (not per page: each is a call to the server), also while requests wait for the
+  // worker's cap; they carry cancellation in. A failed attempt beats once more, so its retry resumes from there.
   const timer = setInterval(beat, 1000);
   const cancelled = Context.current().cancellationSignal;
   let next = b.from;
@@ -110,7 +111,6 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
       try {
         record(i, await item(i).fetch());
         fetched++;
-        beat();
       } catch (e) {
         failure ??= e;
       }
@@ -120,8 +120,8 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
     await Promise.all(Array.from({ length: Math.max(1, b.concurrency) }, lane));
   } finally {
     clearInterval(timer);
-    beat();
   }
+  if (failure !== undefined || cancelled.aborted) beat();
   if (failure !== undefined) throw failure;
   if (cancelled.aborted) throw cancelled.reason ?? new Error('cancelled');
   return { from: b.from, to: b.to, pages: done.size, records, bytes, fetched };

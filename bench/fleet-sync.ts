@@ -13,17 +13,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cpuMeter, fastDownloadConfig, runsOf, startBench } from './harness';
+import { cpuMeter, fastDownloadConfig, fleetGstin, runsOf, startBench } from './harness';
 import { checkKnown, intArg, maxRssBytes, mb, note, parseArgs, report, round, runMain, seconds } from './lib';
-
-const STATES = ['27', '29', '33', '07', '24', '09', '19', '36', '32', '06'];
-const L = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
-
-/** The i-th made-up GSTIN: right format (the check character is not checked: gstinChecksum off). */
-export function fleetGstin(i: number): string {
-  const pan = `${L[i % 24]}${L[Math.floor(i / 24) % 24]}${L[Math.floor(i / 576) % 24]}PF${String(i % 10000).padStart(4, '0')}F`;
-  return `${STATES[i % STATES.length]}${pan}1Z${String(i % 10)}`;
-}
 
 async function main(): Promise<void> {
   const args = parseArgs();

@@ -110,8 +110,10 @@ export interface Bench {
   /** The dev server's pid (undefined with TEMPORAL_ADDRESS). */
   serverPid?: number;
   setupSeconds: { temporal: number; bundle: number };
-  worker: Worker;
+  /** The worker (undefined until `startWorker()` when `deferWorker` was set). */
+  worker: Worker | undefined;
   workerConfig: WorkerConfig;
+  startWorker(): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,8 @@ export interface BenchOptions {
   sandboxEnv?: Record<string, string>;
   /** Extra worker config (e.g. a per-worker page cap), merged over the defaults. */
   worker?: Partial<WorkerConfig>;
+  /** Start no worker yet (work piles up on the task queue until `startWorker()`). */
+  deferWorker?: boolean;
 }
 
 /** Temporal + sandbox + one running worker on a fresh task queue. `close()` stops everything it started. */
@@ -163,14 +167,19 @@ export async function startBench(o: BenchOptions): Promise<Bench> {
       shutdownGraceMs: 5000,
       ...o.worker,
     };
-    const worker = await createDownloadWorker({ connection: native, config: workerConfig, workflowBundle, eas: new EasClient(workerConfig.eas) });
-    const running = worker.run();
-    cleanups.unshift(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
+    const bench = {} as Bench;
+    const startWorker = async (): Promise<Worker> => {
+      const worker = await createDownloadWorker({ connection: native, config: workerConfig, workflowBundle, eas: new EasClient(workerConfig.eas) });
+      const running = worker.run();
+      cleanups.unshift(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      });
+      bench.worker = worker;
+      return worker;
+    };
     const serverPid = 'pid' in temporal ? (temporal as { pid: number }).pid : undefined;
-    return {
+    return Object.assign(bench, {
       client,
       admin: new SandboxAdmin(sandbox.url),
       sandbox,
@@ -178,10 +187,11 @@ export async function startBench(o: BenchOptions): Promise<Bench> {
       taskQueue,
       ...(serverPid !== undefined && { serverPid }),
       setupSeconds: { temporal: temporalSeconds, bundle: bundleSeconds },
-      worker,
+      worker: o.deferWorker ? undefined : await startWorker(),
       workerConfig,
+      startWorker,
       close,
-    };
+    });
   } catch (e) {
     await close();
     throw e;
@@ -201,4 +211,13 @@ export function cpuMeter(serverPid?: number): { stop(): { workerCpuSeconds: numb
       };
     },
   };
+}
+
+const STATES = ['27', '29', '33', '07', '24', '09', '19', '36', '32', '06'];
+const L = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+/** The i-th made-up GSTIN: right format (the check character is not checked: gstinChecksum off). */
+export function fleetGstin(i: number): string {
+  const pan = `${L[i % 24]}${L[Math.floor(i / 24) % 24]}${L[Math.floor(i / 576) % 24]}PF${String(i % 10000).padStart(4, '0')}F`;
+  return `${STATES[i % STATES.length]}${pan}1Z${String(i % 10)}`;
 }

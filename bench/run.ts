@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   'einvoice-zip': 'memory and speed of downloadEinvoiceResult on a big e-invoice ZIP (sandbox in a child process)',
   'ims-pages': 'end-to-end IMS download of many pages on a Temporal dev server with one real worker, beside a plain EasClient script',
   polling: 'history written while a download waits for a slow EAS task (30 minutes, and past the 24-hour deadline), scaled in time',
+  priority: 'whether the server runs on-demand downloads ahead of a sync backlog (priority) and interleaves GSTINs (fairness), measured',
   'fleet-sync': 'one sync over a fleet of GSTINs (every child a real download): downloads/min, CPU per download, the sync history',
 };
 

@@ -21,7 +21,7 @@ import { checkKnown, intArg, note, parseArgs, report, round, runMain, seconds } 
 const GSTIN = '27AAPFU0939F1ZV';
 
 function scaled(p: PollConfig, scale: number): PollConfig {
-  return { ...p, initialMs: p.initialMs / scale, maxMs: p.maxMs / scale, deadlineMs: p.deadlineMs / scale };
+  return { ...p, initialMs: p.initialMs / scale, maxMs: p.maxMs / scale, deadlineMs: p.deadlineMs / scale, ...(p.windowMs ? { windowMs: p.windowMs / scale } : {}) };
 }
 
 /** Status checks the poll schedule (without jitter) makes in real time: until a task of `minutes` completes, or up to the deadline. */
@@ -62,7 +62,10 @@ async function runScenario(bench: Bench, s: Scenario, section: string) {
     polls = ((await handle.result()) as DownloadSummary).polls ?? null;
   } catch (e) {
     if (!(e instanceof WorkflowFailedError)) throw e;
-    outcome = `failed: ${(e.cause as { type?: string } | undefined)?.type ?? e.cause?.message ?? 'unknown'}`;
+    type Cause = { type?: string; message?: string; cause?: unknown } | undefined;
+    let cause = e.cause as Cause;
+    while (cause && !cause.type && cause.cause) cause = cause.cause as Cause;
+    outcome = `failed: ${cause?.type ?? cause?.message ?? 'unknown'}`;
   }
   const wallSeconds = seconds(t);
   const runs = await runsOf(client, handle.workflowId, handle.firstExecutionRunId);
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
     note(`a task past the 24-hour deadline at 1/${deadlineScale} time…`);
     const deadlineMinutes = (2 * DEFAULT_CONFIG.poll.deadlineMs) / 60_000;
     const deadline = await runScenario(bench, { name: 'deadline', scale: deadlineScale, taskMinutes: deadlineMinutes }, 'B2BA');
-    const perCheck = deadline.statusChecks > task.statusChecks ? round((deadline.historyEvents - task.historyEvents) / (deadline.statusChecks - task.statusChecks), 2) : 0;
+    const perCheck = deadline.statusChecks > task.statusChecks ? Math.max(0, round((deadline.historyEvents - task.historyEvents) / (deadline.statusChecks - task.statusChecks), 2)) : 0;
     const ok = task.outcome === 'completed' && deadline.outcome.includes('DeadlineExceeded');
     report({
       bench: 'polling',

@@ -72,6 +72,10 @@ export async function pollTaskByActivity(
         }),
       );
     } catch (e) {
+      // the deadline is the download's failure, as on the timer path (not an activity's)
+      if (e instanceof ActivityFailure && e.cause instanceof ApplicationFailure && e.cause.type === 'DeadlineExceeded') {
+        throw ApplicationFailure.create({ message: e.cause.message, type: 'DeadlineExceeded', nonRetryable: true });
+      }
       // a window whose checks all failed (the status route down for the whole window): the next window tries again
       if (!(e instanceof ActivityFailure && e.cause instanceof TimeoutFailure)) throw e;
       r = { status: 'processing', polls: 0 };

@@ -292,7 +292,7 @@ test('bad input is rejected at the edge (library and CLI) and again by the workf
   expect((await cli(['create', '--gstin', g, '--time', '25:00'])).message).toBe('schedule create: --time: "25:00" is not a time of day HH:MM (00:00-23:59, India time)');
   expect((await cli(['create', '--gstin', g, '--kinds', 'gstr2b,irn'])).message).toMatch(/^schedule create: --kinds: "irn" is not a kind a sync runs/);
   expect((await cli(['create', '--gstin', `${g},29AAGCB7383J1Z5`])).message).toMatch(/^schedule create: --gstin #2: "29AAGCB7383J1Z5" has a wrong check character/);
-  expect((await cli(['create'])).message).toBe('schedule create: --gstin: at least one GSTIN is required');
+  expect((await cli(['create'])).message).toBe('schedule create: --gstin: at least one GSTIN is required (or a list in the store: gstinsRef)');
   expect((await cli(['create', '--gstin', g, '--bogus', 'x'])).message).toMatch(/^schedule: Unknown option '--bogus'/);
   expect((await cli(['frobnicate'])).message).toMatch(/^schedule: unknown subcommand "frobnicate"/);
   expect((await cli(['describe'])).message).toBe('schedule describe: --id is required (see gst-download schedule list)');

@@ -50,7 +50,12 @@ async function main(): Promise<void> {
   const input = { gstin: GSTIN, section: params.section };
 
   const bench = await startBench({
-    download: fastDownloadConfig({ concurrency: params.concurrency, continueAsNewEvents: params.continueAsNewEvents }),
+    // short activities at the production 1 min: finishDownload reads every page back (20,000 at the largest size)
+    download: fastDownloadConfig({
+      concurrency: params.concurrency,
+      continueAsNewEvents: params.continueAsNewEvents,
+      activity: { ...fastDownloadConfig().activity, shortTimeoutMs: 60_000, retryWindowMs: 600_000 },
+    }),
     maxConcurrentActivities: Math.max(16, params.concurrency + 4),
   });
   const { client, admin } = bench;
@@ -82,7 +87,9 @@ async function main(): Promise<void> {
     const cpu = cpuMeter(bench.serverPid);
     const t = performance.now();
     const handle = await client.workflow.start('downloadImsInvoices', { taskQueue: bench.taskQueue, workflowId: `bench-ims-${Date.now()}`, args: [input] });
-    const summary = (await handle.result()) as DownloadSummary;
+    const summary = (await handle.result().catch((e: { cause?: { message?: string; cause?: { message?: string } } }) => {
+      throw new Error(`the download failed: ${e.cause?.message ?? ''} ${e.cause?.cause?.message ?? ''}`);
+    })) as DownloadSummary;
     const downloadSeconds = seconds(t);
     const cpuUsed = cpu.stop();
     const peaks = sampler.stop();

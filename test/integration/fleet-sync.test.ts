@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { verifyOtpAndResume } from '../../client/session';
 import { EasClient } from '../../eas/client';
-import { SANDBOX_USER } from '../../eas/contract';
+import { SANDBOX_USER } from '../../sandbox/user';
 import { workflowIds } from '../../domain/ids';
 import { SYNC_PRIORITY_KEY } from '../../workflows/sync-fleet';
 import type { SyncResult } from '../../workflows/sync';

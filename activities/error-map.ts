@@ -47,7 +47,7 @@ export function toFailure(e: unknown, attempt = 1, storeFullRetryMs = STORE_FULL
     const spec = ERROR_KINDS[e.kind];
     const details = [{ kind: e.kind, code: e.code, httpStatus: e.httpStatus ?? null, gstnCode: e.gstnCode ?? null, route: e.route }];
     const nextRetryDelayMs = e.kind === 'rate-limited' && e.retryAfterMs !== undefined ? e.retryAfterMs : spec.minRetryDelayMs;
-    return failure(spec.failure, e.message, { retry: spec.retryable, details, nextRetryDelayMs });
+    return failure(spec.failure, spec.hint ? `${spec.hint} (${e.message})` : e.message, { retry: spec.retryable, details, nextRetryDelayMs });
   }
   const code = systemCode(e);
   const message = e instanceof Error ? e.message : String(e);

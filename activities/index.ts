@@ -3,22 +3,24 @@
  * Built from their dependencies so tests can hand in a client, a store and a config.
  */
 import { heartbeat, log } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import type { EasClient } from '../eas/client';
-import { EINVOICE_ZIP, type ResultEntry } from '../eas/contract';
+import { EINVOICE_ZIP, gstnCodeKind, outcomeOfKind, type ResultEntry } from '../eas/contract';
+import type { GstnAnswerOutcome } from '../domain/outcomes';
 import { isEasError } from '../eas/errors';
 import type { EinvoiceInput, Gstr2bInput } from '../domain/inputs';
-import type { DownloadLocation, Manifest, Store, StoredFile } from '../store/store';
+import type { DownloadLocation, Store, StoredFile } from '../store/store';
 import type { DownloadConfig } from '../domain/config';
-import { DEFAULT_CONFIG, MAX_SUMMARY_FILES } from '../domain/config';
+import { DEFAULT_CONFIG } from '../domain/config';
 import { corrupt, taskFailed } from './errors';
-import { createPageActivities, irnName, Limiter, pageName } from './pages';
+import { createPageActivities, Limiter } from './pages';
 import { createPollingActivities } from './polling';
 import { createGstinListActivities } from './gstin-list';
 import { countRecordsInFile } from './json-count';
-import { gstr2bRecords, imsPageRecords } from './records';
+import { gstr2bSections, imsPageRecords, sumCounts } from './records';
 import { ZipCorruptError, ZipReader } from './zip-reader';
+import { finishActivities, irnName, pageName } from './finish';
+import { gstr2bActivities } from './gstr2b';
 
 export interface ActivityDeps {
   eas: EasClient;
@@ -43,41 +45,8 @@ export interface Gstr2bFirst {
   gendt?: string;
 }
 
-export interface FinishInput {
-  loc: DownloadLocation;
-  manifest: Omit<Manifest, 'location' | 'files' | 'records'>;
-  /** Files known to the workflow; for paged downloads the pages are read back from the store instead. */
-  files: StoredFile[];
-  /** Paged downloads: pages 1..N named page-N.json are listed from the store. */
-  pages?: number;
-  /** IRN downloads: irn-<irn>.json for each IRN is listed from the store. */
-  irns?: string[];
-}
-
-export interface FinishResult {
-  manifest: StoredFile;
-  location: string;
-  files: StoredFile[];
-  filesTruncated: boolean;
-  records: number;
-  bytes: number;
-}
-
-export { irnName, pageName };
-
-function imsPageBodyRecords(body: Buffer): number {
-  const parsed = JSON.parse(body.toString('utf8')) as { data?: Record<string, unknown> };
-  return imsPageRecords(parsed.data ?? {});
-}
-
-/** A stored file's reference with its checksum and records, read back from the store. */
-async function readBack(store: Store, loc: DownloadLocation, name: string, records: (body: Buffer) => number): Promise<StoredFile> {
-  const ref = `${store.locationRef(loc)}/${name}`;
-  const body = await store.read(ref).catch(() => {
-    throw corrupt(`${name} is missing from ${store.locationRef(loc)}`);
-  });
-  return { name, ref, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), records: records(body) };
-}
+export { pageName, irnName, type FinishInput, type FinishResult } from './finish';
+export type { Gstr2bGenerationFirst } from './gstr2b';
 
 export function createActivities({ eas, store, config, gstinIndex }: ActivityDeps) {
   const pageRequests = new Limiter(config.pageRequestsPerWorker ?? DEFAULT_CONFIG.pageRequestsPerWorker ?? 64);
@@ -128,9 +97,22 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       return eas.submitImsDownload(gstin, section, status);
     },
 
-    async checkTask(taskId: string): Promise<{ status: string; error?: string }> {
+    /** A task's status; a task that failed with GSTN's answer (no-data, …) says which, with the GSTN code. */
+    async checkTask(taskId: string): Promise<{ status: string; error?: string; outcome?: GstnAnswerOutcome; gstnCode?: string }> {
       const s = await eas.taskStatus(taskId);
-      return s.error ? { status: s.status, error: `${s.error.message} ${JSON.stringify(s.error.args ?? {})}` } : { status: s.status };
+      if (!s.error) return { status: s.status };
+      const out: { status: string; error: string; outcome?: GstnAnswerOutcome; gstnCode?: string } = {
+        status: s.status,
+        error: `${s.error.message} ${JSON.stringify(s.error.args ?? {})}`,
+      };
+      const code = (s.error.args?.['gstn-err'] as { 'error-code'?: string } | undefined)?.['error-code'];
+      const kind = gstnCodeKind(code);
+      const outcome = kind && outcomeOfKind(kind);
+      if (outcome) {
+        out.outcome = outcome;
+        out.gstnCode = code;
+      }
+      return out;
     },
 
     async countPages(taskId: string): Promise<number> {
@@ -196,13 +178,13 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod);
       const fc = typeof data.data.fc === 'number' && !data.data.docdata ? data.data.fc : 0;
       const name = fc > 0 ? 'summary.json' : 'gstr2b.json';
-      const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : gstr2bRecords(data.data.docdata));
+      const file = await store.writeFile(loc, name, body, fc > 0 ? 0 : sumCounts(gstr2bSections(data.data)));
       return { file, fileCount: fc, gendt: data.data.gendt };
     },
 
     async fetchGstr2bFile(input: Gstr2bInput, fileNum: number, loc: DownloadLocation): Promise<StoredFile> {
       const { body, data } = await eas.gstr2b(input.gstin, input.retPeriod, fileNum);
-      return store.writeFile(loc, `file-${fileNum}.json`, body, gstr2bRecords(data.data.docdata));
+      return store.writeFile(loc, `file-${fileNum}.json`, body, sumCounts(gstr2bSections(data.data)));
     },
 
     async fetchIrnDetails(gstin: string, irn: string, loc: DownloadLocation): Promise<StoredFile> {
@@ -210,28 +192,8 @@ export function createActivities({ eas, store, config, gstinIndex }: ActivityDep
       return store.writeFile(loc, irnName(irn), body, 1);
     },
 
-    /** Writes manifest.json and returns the summary's file list (pages are read back from the store). */
-    async finishDownload(input: FinishInput): Promise<FinishResult> {
-      let files = input.files;
-      if (input.pages !== undefined) {
-        files = [];
-        for (let p = 1; p <= input.pages; p++) files.push(await readBack(store, input.loc, pageName(p), imsPageBodyRecords));
-      } else if (input.irns) {
-        files = [];
-        for (const irn of input.irns) files.push(await readBack(store, input.loc, irnName(irn), () => 1));
-      }
-      const records = files.reduce((n, f) => n + f.records, 0);
-      const manifest: Manifest = { ...input.manifest, location: store.locationRef(input.loc), files, records };
-      const file = await store.writeManifest(input.loc, manifest);
-      return {
-        manifest: file,
-        location: manifest.location,
-        files: files.slice(0, MAX_SUMMARY_FILES),
-        filesTruncated: files.length > MAX_SUMMARY_FILES,
-        records,
-        bytes: files.reduce((n, f) => n + f.bytes, 0),
-      };
-    },
+    ...gstr2bActivities(eas, store),
+    ...finishActivities(store),
   };
 }
 

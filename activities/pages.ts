@@ -10,17 +10,14 @@
  */
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { EasClient } from '../eas/client';
+import { outcomeOfKind } from '../eas/contract';
+import { isEasError } from '../eas/errors';
 import type { DownloadLocation, Store, StoredFile } from '../store/store';
 import { PageSet, type PageRuns } from './page-set';
+import { irnName, pageName } from './finish';
 import { imsPageRecords } from './records';
 
-export function pageName(n: number): string {
-  return `page-${n}.json`;
-}
-
-export function irnName(irn: string): string {
-  return `irn-${irn}.json`;
-}
+export { irnName, pageName };
 
 /** A range of items (1-based, inclusive) and how many to fetch at once. */
 export interface PageBatch {
@@ -40,6 +37,13 @@ export interface PageBatchResult {
   bytes: number;
   /** Fetched from the gateway by this attempt (the rest came from heartbeat details or the store). */
   fetched: number;
+  /** Items GSTN answered it has no data for (an IRN with no e-invoice, EINV30107): done, nothing stored. */
+  missing?: MissingItem[];
+}
+
+export interface MissingItem {
+  key: string;
+  gstnCode: string | null;
 }
 
 /** What a batch heartbeats: the compact form of the items done so far. */
@@ -47,6 +51,7 @@ export interface BatchProgress {
   done: PageRuns;
   records: number;
   bytes: number;
+  missing?: MissingItem[];
 }
 
 /** At most `max` callers inside `run` at once, first come first served. */
@@ -70,7 +75,7 @@ export class Limiter {
 }
 
 interface Item {
-  fetch(): Promise<StoredFile>;
+  fetch(): Promise<StoredFile | MissingItem>;
   /** What the store already holds for this item, if anything. */
   stored(): Promise<{ records: number; bytes: number } | undefined>;
 }
@@ -83,7 +88,8 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
   let records = prior?.records ?? 0;
   let bytes = prior?.bytes ?? 0;
   let fetched = 0;
-  const beat = (): void => heartbeat({ done: done.toJSON(), records, bytes } satisfies BatchProgress);
+  const missing: MissingItem[] = [...(prior?.missing ?? [])];
+  const beat = (): void => heartbeat({ done: done.toJSON(), records, bytes, ...(missing.length ? { missing } : {}) } satisfies BatchProgress);
   const record = (i: number, f: { records: number; bytes: number }): void => {
     done.add(i);
     records += f.records;
@@ -109,7 +115,11 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
       if (next > b.to) return;
       const i = next++;
       try {
-        record(i, await item(i).fetch());
+        const got = await item(i).fetch();
+        if ('key' in got) {
+          missing.push(got);
+          record(i, { records: 0, bytes: 0 });
+        } else record(i, got);
         fetched++;
       } catch (e) {
         failure ??= e;
@@ -124,7 +134,7 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
   if (failure !== undefined || cancelled.aborted) beat();
   if (failure !== undefined) throw failure;
   if (cancelled.aborted) throw cancelled.reason ?? new Error('cancelled');
-  return { from: b.from, to: b.to, pages: done.size, records, bytes, fetched };
+  return { from: b.from, to: b.to, pages: done.size, records, bytes, fetched, ...(missing.length ? { missing } : {}) };
 }
 
 export interface PageActivityDeps {
@@ -159,15 +169,21 @@ export function createPageActivities({ eas, store, pageRequests }: PageActivityD
       }));
     },
 
-    /** IRN details of irns[b.from-1 .. b.to-1] (the workflow passes only its range's IRNs), each stored as irn-<irn>.json. */
+    /** IRN details of irns[b.from-1 .. b.to-1] (the workflow passes only its range's IRNs), each stored as irn-<irn>.json; IRNs GSTN has no e-invoice for come back in `missing`. */
     async fetchIrnBatch(gstin: string, irns: string[], loc: DownloadLocation, b: PageBatch): Promise<PageBatchResult> {
       return runBatch(b, (i) => {
         const irn = irns[i - 1];
         if (!irn) throw new Error(`no IRN number ${i} in a list of ${irns.length}`);
         return {
           fetch: async () => {
-            const { body } = await pageRequests.run(() => eas.irnDetails(gstin, irn));
-            return store.writeFile(loc, irnName(irn), body, 1);
+            try {
+              const { body } = await pageRequests.run(() => eas.irnDetails(gstin, irn));
+              return await store.writeFile(loc, irnName(irn), body, 1);
+            } catch (e) {
+              // GSTN has no e-invoice for this IRN (EINV30107): an answer, recorded; the rest of the range goes on
+              if (isEasError(e) && outcomeOfKind(e.kind) === 'no-data') return { key: irn, gstnCode: e.gstnCode ?? null };
+              throw e;
+            }
           },
           stored: () => storedFile(store, loc, irnName(irn), () => 1),
         };

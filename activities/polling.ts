@@ -10,7 +10,9 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { GstnAnswerOutcome } from '../domain/outcomes';
 import type { EasClient } from '../eas/client';
+import { gstnCodeKind, outcomeOfKind } from '../eas/contract';
 
 export interface AwaitTaskOptions {
   /** When the task was submitted (ISO): the deadline counts from here. */
@@ -25,6 +27,9 @@ export interface AwaitTaskOptions {
 export interface AwaitTaskResult {
   status: 'completed' | 'failed' | 'processing';
   error?: string;
+  /** The task failed with GSTN's answer (no-data, …): which, with the GSTN code. */
+  outcome?: GstnAnswerOutcome;
+  gstnCode?: string;
   /** Status checks made in this window (attempts of this activity). */
   polls: number;
 }
@@ -38,7 +43,17 @@ export function createPollingActivities({ eas }: { eas: EasClient }) {
       const s = await eas.taskStatus(taskId);
       const polls = info.attempt;
       if (s.status === 'completed') return { status: 'completed', polls };
-      if (s.status === 'failed') return { status: 'failed', polls, error: `${s.error?.message ?? 'no reason given'} ${JSON.stringify(s.error?.args ?? {})}` };
+      if (s.status === 'failed') {
+        const failed: AwaitTaskResult = { status: 'failed', polls, error: `${s.error?.message ?? 'no reason given'} ${JSON.stringify(s.error?.args ?? {})}` };
+        const code = (s.error?.args?.['gstn-err'] as { 'error-code'?: string } | undefined)?.['error-code'];
+        const kind = gstnCodeKind(code);
+        const outcome = kind && outcomeOfKind(kind);
+        if (outcome) {
+          failed.outcome = outcome;
+          failed.gstnCode = code;
+        }
+        return failed;
+      }
       const now = Date.now();
       const elapsed = now - Date.parse(o.submittedAt);
       if (elapsed >= o.deadlineMs) {

@@ -1,6 +1,7 @@
 /** The client library: start downloads by typed functions; the same download asked twice runs once. */
 export { startEinvoiceDownload, startGstr2bDownload, startImsDownload, startIrnDetails, type StartOptions, type Started } from './start';
 export { workflowIds } from '../domain/ids';
+export { Catalogue, catalogueFromEnv, type CatalogueEntry, type CatalogueFilter } from './catalogue';
 export {
   createSyncSchedule,
   listSyncSchedules,

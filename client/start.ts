@@ -17,6 +17,7 @@ import type { downloadEinvoices, downloadGstr2b, downloadImsInvoices, getIrnDeta
 import { GstDownloadKind, GstGstin, GstReturnPeriod, GstStage } from '../workflows/search-attributes';
 import { workflowIds } from '../domain/ids';
 import { gstinIndexFromEnv } from '../temporal/search-index';
+import { answersStart, type Catalogue, type CatalogueEntry } from './catalogue';
 
 export interface StartOptions {
   taskQueue?: string;
@@ -25,6 +26,13 @@ export interface StartOptions {
   /** Override the deterministic id (tests, backfills). */
   workflowId?: string;
   now?: Date;
+  /**
+   * The catalogue to consult first (catalogueFromEnv() reads DATA_DIR): a completed download of the same inputs is
+   * returned as existing, with its entry, and nothing is started.
+   */
+  catalogue?: Catalogue;
+  /** Download again even if the catalogue or Temporal has it (GSTR-2B: finds a new generation, or writes nothing). */
+  refresh?: boolean;
 }
 
 export interface Started<W extends Workflow> {
@@ -32,6 +40,8 @@ export interface Started<W extends Workflow> {
   workflowId: string;
   /** True when this download was already running or done, and nothing new was started. */
   existing: boolean;
+  /** Set when the catalogue answered: the completed download (its workflow may be gone from Temporal). */
+  catalogued?: CatalogueEntry;
 }
 
 /** Validation settings for a start: the caller's, else GSTIN_CHECKSUM from the environment (strict by default). */
@@ -49,6 +59,9 @@ async function start<W extends Workflow>(
   o: StartOptions,
 ): Promise<Started<W>> {
   const taskQueue = o.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT;
+  const gstin = (input as { gstin: string }).gstin;
+  const known = o.catalogue && !o.refresh ? await o.catalogue.get(gstin, workflowId) : undefined;
+  if (answersStart(known)) return { handle: client.workflow.getHandle<W>(workflowId), workflowId, existing: true, catalogued: known };
   try {
     // FAIL on a running execution and refuse to rerun a completed one: either way the caller learns the
     // download exists and gets its handle; only a failed or terminated download may run again.
@@ -57,7 +70,8 @@ async function start<W extends Workflow>(
       workflowId,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      // refresh, or a download that ended not-generated: a closed run of this id may run again
+      workflowIdReusePolicy: o.refresh || known ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: attrs,
       // What the Web UI shows at the top of the download (fixed for its lifetime; no secrets in inputs).
       staticSummary: summaryLine(type, input),

@@ -35,8 +35,20 @@ export interface OtpConfig {
   checkMaxMs: number;
 }
 
+/** GSTN says the return is not generated yet: ask again on this cadence, a bounded number of times. */
+export interface NotGeneratedConfig {
+  /** Wait this long between asks (durable timer). */
+  retryMs: number;
+  /** Ask at most this many times in all; then the download ends with outcome `not-generated`. */
+  maxAsks: number;
+  /** GSTN queued the request (token + est minutes): wait and fetch again at most this many times. */
+  maxQueuedWaits: number;
+}
+
 export interface DownloadConfig {
   poll: PollConfig;
+  /** Absent in configs recorded before outcomes existed: DEFAULT_CONFIG.notGenerated applies. */
+  notGenerated?: NotGeneratedConfig;
   /** Pages (IMS), files (GSTR-2B) or IRNs fetched at once, per download (GST_PAGE_CONCURRENCY). */
   concurrency: number;
   /** Pages (IMS) or IRNs per range activity (GST_PAGES_PER_ACTIVITY). Absent in configs recorded before it existed. */
@@ -78,6 +90,7 @@ const MINUTE = 60_000;
 
 export const DEFAULT_CONFIG: DownloadConfig = {
   poll: { initialMs: 10_000, factor: 1.6, maxMs: 5 * MINUTE, jitter: 0.2, deadlineMs: 24 * 60 * MINUTE, windowMs: 60 * MINUTE },
+  notGenerated: { retryMs: 24 * 60 * MINUTE, maxAsks: 10, maxQueuedWaits: 5 },
   concurrency: 8,
   pagesPerActivity: 500,
   pageRequestsPerWorker: 64,

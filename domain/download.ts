@@ -3,6 +3,7 @@
  * manifest that lists them. Plain types; the store (store/) implements them, workflows pass them around.
  */
 import type { DownloadKind } from './gst';
+import type { DownloadOutcome } from './outcomes';
 
 export type { DownloadKind };
 
@@ -26,6 +27,18 @@ export interface StoredFile {
   records: number;
 }
 
+/** One GSTR-2B generation: GSTN regenerates a period's 2B (e.g. after IMS actions) with a new gendt. */
+export interface Gstr2bGeneration {
+  /** `g<YYYYMMDD of gendt>-<first 12 of the checksum>`: the folder its files are in. */
+  id: string;
+  gendt: string;
+  chksum: string;
+  fetchedAt: string;
+  records: number;
+  /** The generation's own manifest. */
+  manifest: string;
+}
+
 export interface Manifest {
   kind: DownloadKind;
   location: string;
@@ -38,6 +51,17 @@ export interface Manifest {
   pages?: number;
   /** Anything kind-specific (GSTR-2B `gendt`, file count, workflow id, …). */
   provenance?: Record<string, unknown>;
+  /** The download id (the deterministic workflow id of these inputs): the catalogue's key. */
+  downloadId?: string;
+  /** How the download ended; absent in manifests written before outcomes existed (= data). */
+  outcome?: DownloadOutcome;
+  /** GSTN's code when the outcome is its answer. */
+  gstnCode?: string;
+  /** Records per section. */
+  sections?: Record<string, number>;
+  /** GSTR-2B: the current generation, and every generation kept (oldest first). */
+  generation?: Gstr2bGeneration;
+  generations?: Gstr2bGeneration[];
 }
 
 export function location(kind: DownloadKind, gstin: string, period: string, section?: string): DownloadLocation {

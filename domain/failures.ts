@@ -33,6 +33,10 @@ export const FAILURE_TYPES = [
   'DeadlineExceeded',
   /** The task's own result says it failed: the workflow submits the job again (bounded). */
   'TaskFailed',
+  /** GSTN answered about the data (no-data, not-generated, not-applicable): the download ends with that outcome. */
+  'GstnAnswer',
+  /** AUTH4037: API access is not enabled on the GST portal; a person must enable it. Never retried. */
+  'GstnApiAccessDisabled',
   /** Anything unexpected (a bug): retried a few times, then final; never counted as a gateway fault. */
   'Internal',
 ] as const;

@@ -14,13 +14,16 @@ export function einvoiceSection(input: EinvoiceInput): string {
     .join('_');
 }
 
+/** An IRN batch's key: how many IRNs and a hash of the sorted list (its store folder and the end of its id). */
+export function irnBatchKey(i: IrnInput): string {
+  const sorted = [...i.irns].sort().join(',');
+  const h = [0, 1, 2, 3].map((k) => Math.floor(unitHash(`${k}:${sorted}`) * 0x100000000).toString(16).padStart(8, '0')).join('');
+  return `${i.irns.length}-${h}`;
+}
+
 export const workflowIds = {
   einvoice: (i: EinvoiceInput) => `gst-einvoice-${i.gstin}-${i.retPeriod}-${einvoiceSection(i)}`,
   ims: (i: ImsInput, now = Date.now()) => `gst-ims-${i.gstin}-${i.section}${i.status ? `-${i.status}` : ''}-${istDate(now)}`,
   gstr2b: (i: Gstr2bInput) => `gst-gstr2b-${i.gstin}-${i.retPeriod}`,
-  irn: (i: IrnInput) => {
-    const sorted = [...i.irns].sort().join(',');
-    const h = [0, 1, 2, 3].map((k) => Math.floor(unitHash(`${k}:${sorted}`) * 0x100000000).toString(16).padStart(8, '0')).join('');
-    return `gst-irn-${i.gstin}-${i.irns.length}-${h}`;
-  },
+  irn: (i: IrnInput) => `gst-irn-${i.gstin}-${irnBatchKey(i)}`,
 };

@@ -117,6 +117,9 @@ export const syncInputSchema = strict({
       .min(1, { error: (iss) => `${show(iss.input)} is not a whole number from 1 to ${MAX_SYNC_CONCURRENCY}` })
       .max(MAX_SYNC_CONCURRENCY, { error: (iss) => `${show(iss.input)} is not a whole number from 1 to ${MAX_SYNC_CONCURRENCY}` }),
   ),
+  refreshGstr2b: optional(z.boolean({ error: (iss) => `${show(iss.input)} is not true or false` })).meta({
+    description: 'Download the period\'s GSTR-2B again even if done: a regenerated 2B is kept as a new generation (default false)',
+  }),
 }).meta({ title: 'syncReturnPeriod input', description: "One return period's downloads for a set of GSTINs, as child workflows." });
 
 /** Every workflow input's schema, by workflow type (the published contract). */

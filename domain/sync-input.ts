@@ -29,6 +29,8 @@ export interface SyncInput {
   imsSections?: ImsSection[];
   /** Child downloads in flight at once (default 4). */
   concurrency?: number;
+  /** gstr2b: download the period's 2B again even if done (a regenerated 2B is kept as a new generation). */
+  refreshGstr2b?: boolean;
 }
 
 /** A validated sync input: every option filled in except retPeriod. */
@@ -42,6 +44,7 @@ export interface SyncPlan {
   einvoiceAs: EinvoiceRole;
   imsSections: ImsSection[];
   concurrency: number;
+  refreshGstr2b?: boolean;
 }
 
 function syncKinds(kinds: string[] | undefined): SyncKind[] {
@@ -77,6 +80,7 @@ export function validateSyncInput(input: unknown, opts: ValidationOptions): Sync
     concurrency: o.concurrency ?? DEFAULT_SYNC_CONCURRENCY,
   };
   if (plan.imsSections.length === 0) throw new InvalidInputError('imsSections', `at least one section is required (${IMS_SECTIONS.join(', ')})`);
+  if (o.refreshGstr2b) plan.refreshGstr2b = true;
   if (o.retPeriod !== undefined) plan.retPeriod = validateReturnPeriod(o.retPeriod, 'retPeriod', opts.now);
   return plan;
 }

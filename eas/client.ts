@@ -11,6 +11,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DEFAULT_VERSIONS,
+  ERRORS,
+  gstnBodyMeaning,
   GSP_CODE,
   HEADERS,
   ROUTES,
@@ -247,6 +249,20 @@ export class EasClient {
       method: 'GET',
       gstin,
     });
+    // GSTN's own status inside a 200: queued (status_cd "2", token + est) is returned as is; a coded error is
+    // thrown with its meaning from the contract's GSTN table (status_cd "0" or 0).
+    const meaning = gstnBodyMeaning(res.data);
+    if (meaning.kind === 'queued') return res;
+    if (meaning.kind !== 'data') {
+      throw new EasError({
+        kind: meaning.kind,
+        code: ERRORS.gstnReturnedError.message,
+        type: 'Gstn',
+        route: 'gstr2b',
+        httpStatus: 200,
+        args: { 'gstn-err': { 'status-code': '0', 'error-code': meaning.code, message: meaning.message } },
+      });
+    }
     if (typeof res.data?.data !== 'object' || res.data.data === null) {
       throw contractError('gstr2b', 'GSTR-2B answer lacks data.data');
     }

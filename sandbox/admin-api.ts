@@ -1,5 +1,6 @@
 /** The `/__sandbox/` admin API: configuration, faults, forced expiries, the clock, counters and ground truth. */
-import { GSTIN_FORMAT, GSTN_ERRORS, type GstnErrorName } from '../eas/contract';
+import { GSTIN_FORMAT, GSTN_ERRORS, RETURN_PERIOD_FORMAT, type GstnErrorName } from '../eas/contract';
+import { AnswerError, type Answers } from './answers';
 import type { Downloads } from './downloads';
 import { ruleProblem, type Faults } from './faults';
 import type { SessionStore } from './gstn-session';
@@ -17,6 +18,7 @@ export interface AdminDeps {
   sessions: SessionStore;
   tasks: TaskStore;
   downloads: Downloads;
+  answers: Answers;
   faults: Faults;
   log: RequestLog;
 }
@@ -108,6 +110,20 @@ export async function handleAdmin(method: string, url: URL, body: Record<string,
         if (ids !== undefined && !(Array.isArray(ids) && ids.every((x) => typeof x === 'string'))) throw new BadRequest('taskIds must be a list');
         return jsonReply(200, { expired: d.tasks.expire(ids as string[] | undefined) });
       }
+      case 'GET answers':
+        return jsonReply(200, { answers: d.answers.list() });
+      case 'POST answers':
+        d.answers.add(body);
+        return jsonReply(200, { answers: d.answers.list() });
+      case 'DELETE answers':
+        d.answers.clear();
+        return jsonReply(200, { answers: [] });
+      case 'POST regenerate': {
+        const { gstin, period } = body;
+        if (typeof gstin !== 'string' || !GSTIN_FORMAT.test(gstin)) throw new BadRequest('gstin must be a GSTIN');
+        if (typeof period !== 'string' || !RETURN_PERIOD_FORMAT.test(period)) throw new BadRequest('period must be MMYYYY');
+        return jsonReply(200, { gstin, period, ...d.downloads.regenerate(gstin, period) });
+      }
       case 'GET clock':
         return jsonReply(200, { now: d.state.now() });
       case 'POST clock': {
@@ -123,12 +139,13 @@ export async function handleAdmin(method: string, url: URL, body: Record<string,
         d.tasks.resetFailures();
         d.sessions.resetAuto();
         d.state.resetConfig();
+        d.answers.clear();
         return jsonReply(200, { reset: true });
       default:
         return jsonReply(404, { error: `no admin route ${route}` });
     }
   } catch (e) {
-    if (e instanceof BadRequest || e instanceof TruthError) return jsonReply(400, { error: e.message });
+    if (e instanceof BadRequest || e instanceof TruthError || e instanceof AnswerError) return jsonReply(400, { error: e.message });
     throw e;
   }
 }

@@ -1,8 +1,21 @@
 /** A tiny typed client for the sandbox's `/__sandbox/` admin API (tests, benchmarks, demos). */
 import type { GstnErrorName } from '../eas/contract';
+import type { AnswerKind } from './answers';
 import type { SessionInfo } from './gstn-session';
 import type { TruthKind } from './truth';
 import type { ConfigPatch, FaultRule, RequestsReport, SandboxConfig, Truth } from './types';
+
+export interface AnswerRule {
+  gstin: string;
+  kind: AnswerKind;
+  period?: string;
+  section?: string;
+  /** no-data | not-generated | not-applicable | queued | api-access-disabled | fixture:<name> */
+  answer: string;
+  /** queued: minutes to wait */
+  est?: number;
+  times?: number;
+}
 
 export class SandboxAdmin {
   constructor(private readonly baseUrl: string) {}
@@ -53,6 +66,20 @@ export class SandboxAdmin {
 
   expireTasks(taskIds?: string[]): Promise<{ expired: number }> {
     return this.post('tasks/expire', taskIds ? { taskIds } : {});
+  }
+
+  /** GSTN answers on demand: the next `times` calls (all, if absent) of `kind` for the GSTIN answer `answer`. */
+  answer(rule: AnswerRule): Promise<{ answers: unknown[] }> {
+    return this.post('answers', rule);
+  }
+
+  clearAnswers(): Promise<{ answers: unknown[] }> {
+    return this.call('DELETE', 'answers');
+  }
+
+  /** Regenerates a period's GSTR-2B: a later gendt and changed documents. */
+  regenerate(gstin: string, period: string): Promise<{ generation: number; gendt: string }> {
+    return this.post('regenerate', { gstin, period });
   }
 
   advanceClock(advanceMs: number): Promise<{ now: number }> {

@@ -15,6 +15,7 @@ import {
   type RouteMatch,
   type SupplyType,
 } from '../eas/contract';
+import { envelopeAround, type Answer, type Answers } from './answers';
 import type { EinvoiceKey } from './einvoice-data';
 import { gstr2bReturn, generatedAt, type Gstr2bKey, type Gstr2bReturn } from './gstr2b-data';
 import type { SessionStore } from './gstn-session';
@@ -57,14 +58,30 @@ function optionalGstin(v: unknown, name: string): string | undefined {
   return v === undefined || v === null || v === '' ? undefined : gstinValue(v, name);
 }
 
+/** An answer that is a GSTN error fails the call as EAS does: 502 err-gstn-returned-error with the GSTN code. */
+function failWith(a: Answer | undefined): void {
+  if (a && a.answer !== 'queued' && a.answer !== 'fixture') fail('gstnReturnedError', gstnErrorArgs(a.gstnError));
+}
+
 export class Downloads {
   private readonly returns = new Map<string, Gstr2bReturn>();
+  /** Regenerations per `<gstin>|<period>` (POST /__sandbox/regenerate). */
+  private readonly generations = new Map<string, number>();
 
   constructor(
     private readonly state: SandboxState,
     private readonly sessions: SessionStore,
     private readonly tasks: TaskStore,
+    private readonly answers: Answers,
   ) {}
+
+  /** Regenerates a period's 2B (as IMS actions do): a later gendt and changed documents. */
+  regenerate(gstin: string, rtnprd: string): { generation: number; gendt: string } {
+    const k = `${gstin}|${rtnprd}`;
+    const generation = (this.generations.get(k) ?? 0) + 1;
+    this.generations.set(k, generation);
+    return { generation, gendt: this.gstr2bFor({ gstin, rtnprd }, this.state.sizesFor(gstin)).gendt ?? '' };
+  }
 
   einvoice(req: IncomingMessage, body: Record<string, unknown> | undefined): Reply {
     const gstin = gstinHeader(req);
@@ -82,7 +99,9 @@ export class Downloads {
     if (supplier) key.supplierGstin = supplier;
     if (recipient) key.recipientGstin = recipient;
     this.sessions.requireLive(gstin);
-    const id = this.tasks.submit({ kind: 'einvoice', key, sizes: this.state.sizesFor(key.gstin) });
+    const answer = this.answers.take('einvoice', key.gstin, retPeriod, supplyType);
+    if (answer?.answer === 'api-access-disabled') failWith(answer);
+    const id = this.tasks.submit({ kind: 'einvoice', key, sizes: this.state.sizesFor(key.gstin), answer });
     return okReply({ 'task-id': id });
   }
 
@@ -94,7 +113,9 @@ export class Downloads {
     if (status !== undefined && !oneOf(IMS_STATUSES, status)) fail('invalidParam', { 'parameter-name': 'status', value: status });
     this.sessions.requireLive(gstin);
     const key = { gstin, section: section as ImsSection, ...(status ? { status: status as ImsStatus } : {}) };
-    const id = this.tasks.submit({ kind: 'ims', key, sizes: this.state.sizesFor(gstin) });
+    const answer = this.answers.take('ims', gstin, undefined, section);
+    if (answer?.answer === 'api-access-disabled') failWith(answer);
+    const id = this.tasks.submit({ kind: 'ims', key, sizes: this.state.sizesFor(gstin), answer });
     return okReply({ 'task-id': id });
   }
 
@@ -112,6 +133,10 @@ export class Downloads {
       fail('invalidParam', { 'parameter-name': 'file_num', value: fileRaw });
     }
     this.sessions.requireLive(headerGstin);
+    const given = this.answers.take('gstr2b', gstin, rtnprd);
+    failWith(given);
+    if (given?.answer === 'queued') return okReply({ status_cd: '2', est: String(given.est), token: given.token });
+    if (given?.answer === 'fixture') return { status: 200, headers: JSON_HEADERS, body: envelopeAround(given.body) };
     if (this.state.now() < generatedAt(rtnprd)) fail('gstnReturnedError', gstnErrorArgs('notGenerated'));
     const ret = this.gstr2bFor({ gstin, rtnprd }, this.state.sizesFor(gstin));
     let answer = ret.answers[0]!;
@@ -131,15 +156,17 @@ export class Downloads {
     const action = requiredParam(url, 'action');
     if (action !== 'IRNDTL') fail('invalidParam', { 'parameter-name': 'action', value: action });
     this.sessions.requireLive(gstin);
+    failWith(this.answers.take('irn', gstin));
     return { status: 200, headers: JSON_HEADERS, body: irnBody(this.state.seed, irn) };
   }
 
   /** The return a GSTIN + period answers (kept for a few returns, since chunked reads come in series). */
   gstr2bFor(key: Gstr2bKey, sizes: SandboxSizes): Gstr2bReturn {
-    const cacheKey = JSON.stringify([this.state.seed, key.gstin, key.rtnprd, sizes.gstr2bRecords, sizes.gstr2bDocsPerFile]);
+    const generation = this.generations.get(`${key.gstin}|${key.rtnprd}`) ?? 0;
+    const cacheKey = JSON.stringify([this.state.seed, key.gstin, key.rtnprd, generation, sizes.gstr2bRecords, sizes.gstr2bDocsPerFile]);
     let ret = this.returns.get(cacheKey);
     if (!ret) {
-      ret = gstr2bReturn(this.state.seed, key, sizes);
+      ret = gstr2bReturn(this.state.seed, { ...key, generation }, sizes);
       if (this.returns.size >= 8) this.returns.delete(this.returns.keys().next().value!);
       this.returns.set(cacheKey, ret);
     }

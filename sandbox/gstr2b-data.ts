@@ -1,6 +1,10 @@
 /**
- * GSTR-2B: documents generated per (GSTIN, period, index), grouped like GSTN's docdata. A return with more
- * documents than `gstr2bDocsPerFile` is chunked: the first answer is the summary with `fc`, then `file_num=1..fc`.
+ * GSTR-2B: documents generated per (GSTIN, period, generation, index), grouped like GSTN's current ("v4") 2B:
+ * `docdata` and `docRejdata` (documents rejected in IMS) with b2b/b2ba/ecom/ecoma `inv`, cdnr/cdnra `nt`,
+ * isd/isda `doclist`, flat `impg`, impgsez `boe` and `itcrev` nested one level deeper; `cpsumm` and `cpSummRej`.
+ * A return with more documents than `gstr2bDocsPerFile` is chunked: the first answer is the summary with `fc`,
+ * then `file_num=1..fc`. Generation 0 is the first; each regeneration (IMS actions) has a later `gendt` and
+ * changed documents.
  */
 import { okEnvelope } from '../eas/contract';
 import { addAmounts, amounts, dayInPeriod, makeGstin, nextPeriod, otherState, stateOf, tradeName, type Amounts } from './data';
@@ -11,13 +15,19 @@ import type { SandboxSizes } from './types';
 export interface Gstr2bKey {
   gstin: string;
   rtnprd: string;
+  /** 0 for the first generation, +1 for each regeneration. */
+  generation?: number;
 }
 
-type Section = 'b2b' | 'b2ba' | 'cdnr' | 'cdnra' | 'isd' | 'impg' | 'impgsez';
-const SECTION_ORDER: Section[] = ['b2b', 'b2ba', 'cdnr', 'cdnra', 'isd', 'impg', 'impgsez'];
-const WEIGHTS: Array<[Section, number]> = [['b2b', 60], ['b2ba', 8], ['cdnr', 15], ['cdnra', 5], ['isd', 5], ['impg', 4], ['impgsez', 3]];
-/** The array that holds a section's documents inside a counterparty group. */
-const DOC_KEY: Record<Section, string> = { b2b: 'inv', b2ba: 'inv', cdnr: 'nt', cdnra: 'nt', isd: 'doclist', impg: '', impgsez: 'boe' };
+type Section = 'b2b' | 'b2ba' | 'cdnr' | 'cdnra' | 'isd' | 'isda' | 'impg' | 'impgsez' | 'ecom' | 'ecoma' | 'itcrev';
+const SECTION_ORDER: Section[] = ['b2b', 'b2ba', 'cdnr', 'cdnra', 'isd', 'isda', 'impg', 'impgsez', 'ecom', 'ecoma', 'itcrev'];
+const WEIGHTS: Array<[Section, number]> = [
+  ['b2b', 50], ['b2ba', 6], ['cdnr', 12], ['cdnra', 4], ['isd', 5], ['isda', 2], ['impg', 4], ['impgsez', 3], ['ecom', 6], ['ecoma', 2], ['itcrev', 6],
+];
+/** The array that holds a section's documents inside a counterparty group (itcrev rows are b2b invoices). */
+const DOC_KEY: Record<Section, string> = {
+  b2b: 'inv', b2ba: 'inv', cdnr: 'nt', cdnra: 'nt', isd: 'doclist', isda: 'doclist', impg: '', impgsez: 'boe', ecom: 'inv', ecoma: 'inv', itcrev: 'inv',
+};
 
 interface Supplier {
   ctin: string;
@@ -32,6 +42,8 @@ interface Doc {
   doc: Record<string, unknown>;
   totals: Omit<Amounts, 'rt' | 'val'>;
   itcavl: boolean;
+  /** Rejected in IMS: listed under docRejdata / cpSummRej instead. */
+  rejected: boolean;
 }
 
 function pickSection(r: Rng): Section {
@@ -40,9 +52,10 @@ function pickSection(r: Rng): Section {
   return 'b2b';
 }
 
-export function gendt(rtnprd: string): string {
+/** The generation date: the 14th of the next month, a day later for each regeneration (at most the 28th). */
+export function gendt(rtnprd: string, generation = 0): string {
   const next = nextPeriod(rtnprd);
-  return `14-${next.slice(0, 2)}-${next.slice(2)}`;
+  return `${String(Math.min(28, 14 + generation)).padStart(2, '0')}-${next.slice(0, 2)}-${next.slice(2)}`;
 }
 
 /** When the return is generated (14th of the following month, 00:00 IST), epoch ms. */
@@ -63,8 +76,9 @@ function supplier(seed: number, k: Gstr2bKey, j: number): Supplier {
 }
 
 function makeDoc(seed: number, k: Gstr2bKey, i: number, total: number): Doc {
-  const r = rngFor(seed, '2b', k.gstin, k.rtnprd, i);
+  const r = k.generation ? rngFor(seed, '2b', k.gstin, k.rtnprd, i, 'gen', k.generation) : rngFor(seed, '2b', k.gstin, k.rtnprd, i);
   const section = pickSection(r);
+  const rejected = section !== 'impg' && section !== 'itcrev' && r.chance(0.08);
   const sup = supplier(seed, k, r.int(0, Math.max(1, Math.ceil(total / 5)) - 1));
   const own = stateOf(k.gstin);
   const imports = section === 'impg' || section === 'impgsez';
@@ -73,15 +87,16 @@ function makeDoc(seed: number, k: Gstr2bKey, i: number, total: number): Doc {
   const dt = dayInPeriod(r, k.rtnprd);
   const num = String(i + 1).padStart(6, '0');
   const itcavl = imports || section === 'isd' || r.chance(0.9);
-  if (section === 'isd') {
+  if (section === 'isd' || section === 'isda') {
     const a = amounts(r, inter);
-    const doc = { doctyp: 'ISDI', docnum: `ISD${num}`, docdt: dt, oinvnum: `P${num}`, oinvdt: dt, igst: a.igst, cgst: a.cgst, sgst: a.sgst, cess: a.cess, itcelg: 'Y' };
-    return { section, supplier: sup, doc, totals: { ...a, txval: 0 }, itcavl };
+    const amend = section === 'isda' ? { odoctyp: 'ISDI', odocnum: `ISD${num}`, odocdt: dt } : {};
+    const doc = { ...amend, doctyp: 'ISDI', docnum: `ISD${num}`, docdt: dt, oinvnum: `P${num}`, oinvdt: dt, igst: a.igst, cgst: a.cgst, sgst: a.sgst, cess: a.cess, itcelg: 'Y' };
+    return { section, supplier: sup, doc, totals: { ...a, txval: 0 }, itcavl, rejected };
   }
   if (imports) {
     const a = amounts(r, true, 18);
     const doc = { refdt: dt, recdt: dt, portcode: r.pick(['INNSA1', 'INMAA1', 'INBOM4', '18272A']), boenum: String(r.int(1_000_000, 9_999_999)), boedt: dt, isamd: 'N', txval: a.txval, igst: a.igst, cess: a.cess };
-    return { section, supplier: sup, doc, totals: { ...a, cgst: 0, sgst: 0 }, itcavl };
+    return { section, supplier: sup, doc, totals: { ...a, cgst: 0, sgst: 0 }, itcavl, rejected };
   }
   const items = Array.from({ length: r.int(1, 3) }, (_, n) => {
     const a = amounts(r, inter);
@@ -91,18 +106,22 @@ function makeDoc(seed: number, k: Gstr2bKey, i: number, total: number): Doc {
   const val = Math.round((totals.txval + totals.igst + totals.cgst + totals.sgst + totals.cess) * 100) / 100;
   const common = { val, pos, rev: 'N', itcavl: itcavl ? 'Y' : 'N', rsn: itcavl ? '' : 'P', diffprcnt: 1 };
   let doc: Record<string, unknown>;
-  if (section === 'b2b' || section === 'b2ba') {
-    const amend = section === 'b2ba' ? { oinum: `INV${num}`, oidt: dt } : {};
-    doc = { ...amend, inum: section === 'b2ba' ? `INV${num}A` : `INV${num}`, typ: 'R', dt, ...common, items };
+  if (section === 'b2b' || section === 'b2ba' || section === 'ecom' || section === 'ecoma' || section === 'itcrev') {
+    const amended = section === 'b2ba' || section === 'ecoma';
+    const amend = amended ? { oinum: `INV${num}`, oidt: dt } : {};
+    doc = { ...amend, inum: amended ? `INV${num}A` : `INV${num}`, typ: 'R', dt, ...common, items };
   } else {
     const typ = r.chance(0.8) ? 'C' : 'D';
     const amend = section === 'cdnra' ? { onttyp: typ, ontnum: `NT${num}`, ontdt: dt } : {};
     doc = { ...amend, ntnum: section === 'cdnra' ? `NT${num}A` : `NT${num}`, typ, suptyp: 'R', dt, ...common, items };
   }
-  return { section, supplier: sup, doc, totals, itcavl };
+  return { section, supplier: sup, doc, totals, itcavl, rejected };
 }
 
-/** GSTN's docdata: per section, per counterparty (first-seen order), the documents; impg rows stand alone. */
+/**
+ * GSTN's docdata: per section, per counterparty (first-seen order), the documents; impg rows stand alone;
+ * itcrev is nested one level deeper, `[{ b2b: [groups] }]`, as in GSTN's v4 sample.
+ */
 function docdata(docs: Doc[]): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const section of SECTION_ORDER) {
@@ -110,6 +129,10 @@ function docdata(docs: Doc[]): Record<string, unknown[]> {
     if (!mine.length) continue;
     if (section === 'impg') {
       out.impg = mine.map((d) => d.doc);
+      continue;
+    }
+    if (section === 'itcrev') {
+      out.itcrev = [{ b2b: docdata(mine.map((d) => ({ ...d, section: 'b2b' }))).b2b }];
       continue;
     }
     const groups = new Map<string, Record<string, unknown>>();
@@ -142,15 +165,15 @@ function itcsumm(docs: Doc[]): Record<string, unknown> {
       for (const s of sections) g[s] = taxOf(mine.filter((d) => d.section === s));
       return g;
     };
-    return { nonrevsup: group(['b2b', 'b2ba', 'cdnr', 'cdnra']), isdsup: group(['isd']), imports: group(['impg', 'impgsez']) };
+    return { nonrevsup: group(['b2b', 'b2ba', 'cdnr', 'cdnra', 'ecom', 'ecoma']), isdsup: group(['isd', 'isda']), imports: group(['impg', 'impgsez']) };
   };
-  return { itcavl: block(true), itcunavl: block(false) };
+  return { itcavl: block(true), itcunavl: block(false), itcrev: taxOf(docs.filter((d) => d.section === 'itcrev')) };
 }
 
 function cpsumm(docs: Doc[]): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const section of SECTION_ORDER) {
-    if (section === 'impg') continue;
+    if (section === 'impg' || section === 'itcrev') continue;
     const mine = docs.filter((d) => d.section === section);
     const ctins = [...new Set(mine.map((d) => d.supplier.ctin))];
     if (!ctins.length) continue;
@@ -186,6 +209,7 @@ export interface Gstr2bReturn {
   answers: Gstr2bAnswer[];
   /** File count when chunked, else undefined. */
   fc?: number;
+  gendt?: string;
 }
 
 function envelope(head: Record<string, unknown>, rest: Record<string, unknown>): Buffer {
@@ -198,19 +222,27 @@ export function gstr2bReturn(seed: number, k: Gstr2bKey, sizes: SandboxSizes): G
     const body = SEEDS.gstr2b.body as { data: { data: { docdata: unknown } } };
     return { answers: [{ body: Buffer.from(JSON.stringify(body)), records: countDocs(body.data.data.docdata) }] };
   }
-  const n = sizes.gstr2bRecords;
+  const gen = k.generation ?? 0;
+  // a regeneration changes documents and adds a few (IMS actions on the suppliers' side)
+  const n = sizes.gstr2bRecords + 2 * gen;
   const docs = Array.from({ length: n }, (_, i) => makeDoc(seed, k, i, n));
-  const head = { gstin: k.gstin, rtnprd: k.rtnprd, version: '1.0', gendt: gendt(k.rtnprd) };
+  const head = { gstin: k.gstin, rtnprd: k.rtnprd, version: '4.0', gendt: gendt(k.rtnprd, gen) };
   const per = Math.max(1, sizes.gstr2bDocsPerFile);
+  const summaries = (all: Doc[]) => ({ itcsumm: itcsumm(all.filter((d) => !d.rejected)), cpsumm: cpsumm(all.filter((d) => !d.rejected)), cpSummRej: cpsumm(all.filter((d) => d.rejected)) });
+  const blocks = (part: Doc[]) => {
+    const dd = docdata(part.filter((d) => !d.rejected));
+    const rej = docdata(part.filter((d) => d.rejected));
+    return { body: { docdata: dd, docRejdata: rej }, records: countDocs(dd) + countDocs(rej) };
+  };
   if (n <= per) {
-    const dd = docdata(docs);
-    return { answers: [{ body: envelope(head, { itcsumm: itcsumm(docs), cpsumm: cpsumm(docs), docdata: dd }), records: countDocs(dd) }] };
+    const b = blocks(docs);
+    return { answers: [{ body: envelope(head, { ...summaries(docs), ...b.body }), records: b.records }], gendt: head.gendt };
   }
   const fc = Math.ceil(n / per);
-  const answers: Gstr2bAnswer[] = [{ body: envelope(head, { fc, itcsumm: itcsumm(docs), cpsumm: cpsumm(docs) }), records: 0 }];
+  const answers: Gstr2bAnswer[] = [{ body: envelope(head, { fc, ...summaries(docs) }), records: 0 }];
   for (let f = 0; f < fc; f++) {
-    const dd = docdata(docs.slice(f * per, (f + 1) * per));
-    answers.push({ body: envelope(head, { fc, docdata: dd }), records: countDocs(dd) });
+    const b = blocks(docs.slice(f * per, (f + 1) * per));
+    answers.push({ body: envelope(head, { fc, ...b.body }), records: b.records });
   }
-  return { answers, fc };
+  return { answers, fc, gendt: head.gendt };
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { gstnErrorArgs, HEADERS, matchRoute, type RouteMatch } from '../eas/contract';
 import { handleAdmin, type AdminDeps } from './admin-api';
+import { Answers } from './answers';
 import { TokenStore } from './auth';
 import { Downloads } from './downloads';
 import { Faults, type FaultDecision } from './faults';
@@ -65,10 +66,11 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
   const tokens = new TokenStore(state);
   const sessions = new SessionStore(state);
   const tasks = new TaskStore(state, zips);
-  const downloads = new Downloads(state, sessions, tasks);
+  const answers = new Answers(o.fixturesDir);
+  const downloads = new Downloads(state, sessions, tasks, answers);
   const faults = new Faults(o.seed, o.faults);
   const log = new RequestLog();
-  const admin: AdminDeps = { state, tokens, sessions, tasks, downloads, faults, log };
+  const admin: AdminDeps = { state, tokens, sessions, tasks, downloads, answers, faults, log };
 
   async function route(m: RouteMatch, req: IncomingMessage, url: URL, body: Record<string, unknown> | undefined): Promise<Reply> {
     if (m.name === 'login') return tokens.login(body);

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HEADERS, gstnErrorArgs, type EasErrorBody, type GstnErrorName, type RouteMatch, type TaskStatus } from '../eas/contract';
+import { envelopeAround, type Answer } from './answers';
 import { einvoiceCacheKey, einvoiceEntries, type EinvoiceKey } from './einvoice-data';
 import { JSON_HEADERS, fail, header, okReply, type EnvelopeStyle, type Reply } from './http';
 import { imsPage, imsPageCount, type ImsKey } from './ims-data';
@@ -10,8 +11,8 @@ import type { SandboxSizes } from './types';
 import type { BuiltZip, ZipCache } from './zip';
 
 export type TaskSpec =
-  | { kind: 'einvoice'; key: EinvoiceKey; sizes: SandboxSizes }
-  | { kind: 'ims'; key: ImsKey; sizes: SandboxSizes };
+  | { kind: 'einvoice'; key: EinvoiceKey; sizes: SandboxSizes; answer?: Answer }
+  | { kind: 'ims'; key: ImsKey; sizes: SandboxSizes; answer?: Answer };
 
 interface Task {
   id: string;
@@ -35,7 +36,11 @@ export class TaskStore {
     const now = this.state.now();
     const c = this.state.config;
     const t: Task = { id: randomUUID(), spec, createdAt: now, readyAt: now + c.taskSeconds * 1000, pollsLeft: c.taskPolls, expired: false };
-    if (this.failNext > 0) {
+    const a = spec.answer;
+    if (a && a.answer !== 'fixture' && a.answer !== 'queued') {
+      // GSTN's answer reaches the caller as the task's error, as any GSTN error behind an EAS task does
+      t.error = { message: 'err-gstn-returned-error', type: 'Gstn', args: gstnErrorArgs(a.gstnError) };
+    } else if (this.failNext > 0) {
       this.failNext--;
       t.error = { message: 'err-gstn-returned-error', type: 'Gstn', args: gstnErrorArgs(this.failWith) };
     }
@@ -90,6 +95,12 @@ export class TaskStore {
       };
     }
     if (spec.kind !== 'ims') fail('resourceNotFound', { 'task-id': t.id });
+    if (spec.answer?.answer === 'fixture') {
+      // a real GETINV answer is one page: served verbatim inside the envelope
+      if (match.name === 'taskResult') return okReply({ pages: 1 });
+      if (match.params.page !== '1') fail('resourceNotFound', { 'task-id': t.id, page: match.params.page });
+      return { status: 200, headers: JSON_HEADERS, body: envelopeAround(spec.answer.body) };
+    }
     const pages = imsPageCount(this.state.seed, spec.key, spec.sizes);
     if (match.name === 'taskResult') return okReply({ pages });
     const n = Number(match.params.page);

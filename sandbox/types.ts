@@ -83,6 +83,8 @@ export interface SandboxOptions {
   log: boolean;
   /** Faults active from the start. */
   faults: FaultRule[];
+  /** Where `fixture:<name>` answers are read (default ../shared/reference/fixtures, or SANDBOX_FIXTURES_DIR). */
+  fixturesDir?: string;
 }
 
 export const DEFAULT_OPTIONS: SandboxOptions = {

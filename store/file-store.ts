@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { CatalogueBackend } from './catalogue';
 import type { DownloadLocation, Manifest, Store, StoredFile } from './store';
 
 const MANIFEST = 'manifest.json';
@@ -30,7 +31,7 @@ function checkSegment(s: string, what: string): string {
  * The file-system store under DATA_DIR. Every write goes to a temp file in the same folder and is renamed
  * into place, so a reader never sees half a file and a crash leaves no partial file under the real name.
  */
-export class FileStore implements Store {
+export class FileStore implements Store, CatalogueBackend {
   readonly root: string;
 
   constructor(root: string) {
@@ -97,6 +98,44 @@ export class FileStore implements Store {
     const target = path.join(this.dir(loc), checkSegment(name, 'file name'));
     await rename(tempPath, target);
     return { name, ref: this.ref(loc, name), bytes, sha256: digest, records };
+  }
+
+  async get(ref: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.localPath(ref));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async put(ref: string, data: Buffer): Promise<void> {
+    const file = this.localPath(ref);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, file);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    // the folder part of the prefix bounds the walk; the rest filters names
+    const slash = prefix.lastIndexOf('/');
+    const dirRef = slash < 0 ? '' : prefix.slice(0, slash);
+    const dir = dirRef ? this.localPath(dirRef) : this.root;
+    let names: string[];
+    try {
+      names = (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((d) => d.isFile() && !d.name.startsWith('.'))
+        .map((d) => path.relative(this.root, path.join(d.parentPath ?? (d as unknown as { path: string }).path, d.name)).split(path.sep).join('/'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return names.filter((r) => r.startsWith(prefix)).sort();
   }
 
   async writeManifest(loc: DownloadLocation, manifest: Manifest): Promise<StoredFile> {

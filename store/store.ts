@@ -5,7 +5,7 @@
 
 import type { DownloadLocation, Manifest, StoredFile } from '../domain/download';
 
-export type { DownloadKind, DownloadLocation, Manifest, StoredFile } from '../domain/download';
+export type { DownloadKind, DownloadLocation, Gstr2bGeneration, Manifest, StoredFile } from '../domain/download';
 
 export interface Store {
   /** The reference of a download's folder. */

@@ -128,6 +128,12 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       pageRequestsPerWorker: count(env, 'GST_WORKER_PAGE_REQUESTS', d.pageRequestsPerWorker ?? 64),
       // AWAITING_OTP: how long a download waits for a new OTP, and its cheap session checks meanwhile.
       otp: otpConfig(env, d.otp),
+      // GSTN's "not generated yet": ask again every GST_NOT_GENERATED_RETRY_MS, at most GST_NOT_GENERATED_MAX_ASKS times.
+      notGenerated: {
+        retryMs: Math.max(1000, num(env, 'GST_NOT_GENERATED_RETRY_MS', d.notGenerated!.retryMs)),
+        maxAsks: Math.max(1, num(env, 'GST_NOT_GENERATED_MAX_ASKS', d.notGenerated!.maxAsks)),
+        maxQueuedWaits: Math.max(1, num(env, 'GST_QUEUED_MAX_WAITS', d.notGenerated!.maxQueuedWaits)),
+      },
       gstinChecksum: gstinChecksumFromEnv(env),
       // How soon an activity on a dead worker is retried elsewhere (its start-to-close or heartbeat timeout).
       activity: {

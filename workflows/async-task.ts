@@ -5,6 +5,7 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { DownloadConfig } from '../domain/config';
 import { failureMessage, failureType } from './failures';
+import { answerFailure } from './outcomes';
 import { pollTaskByActivity } from './poll-activity';
 import { pollTask } from './polling';
 import type { Proxies } from './proxies';
@@ -18,6 +19,8 @@ export interface AsyncContext {
   acts: Proxies;
   guard: SessionGuard;
   tracker: Tracker;
+  /** OUTCOMES_PATCH: a task that failed with GSTN's answer ends the download with that outcome. */
+  outcomes?: boolean;
 }
 
 export function newAsyncState(now: number, date: string): AsyncResume {
@@ -47,6 +50,14 @@ function resubmit(ctx: AsyncContext, why: 'failed' | 'expired', detail: string):
     state.expiredResubmits++;
   }
   ctx.tracker.progress.lastError = `${why}: ${detail}`;
+  state.taskId = '';
+  state.completed = undefined;
+  state.pages = undefined;
+  state.nextPage = undefined;
+}
+
+/** Forgets the task so the next drive submits the job again (after a not-generated answer). */
+export function forgetTask(state: AsyncResume): void {
   state.taskId = '';
   state.completed = undefined;
   state.pages = undefined;
@@ -86,6 +97,7 @@ export async function driveTask(
       }
       if (polled.status === 'continue') return 'continue';
       if (polled.status === 'failed') {
+        if (ctx.outcomes && polled.answer) throw answerFailure(polled.answer, state.taskId);
         resubmit(ctx, 'failed', polled.error ?? 'no reason given');
         continue;
       }

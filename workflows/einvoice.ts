@@ -3,9 +3,10 @@ import { location, type StoredFile } from '../domain/download';
 import { einvoiceSection } from '../domain/ids';
 import { validateEinvoiceInput, type EinvoiceInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
-import { driveTask, newAsyncState } from './async-task';
+import { driveTask, forgetTask, newAsyncState } from './async-task';
 import { validated } from './failures';
-import { finish } from './finish';
+import { finish, type FinishParams } from './finish';
+import { askUntilAnswered, outcomesOn } from './outcomes';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
@@ -16,6 +17,7 @@ import type { AsyncResume, DownloadSummary } from './types';
  * result ZIP into the store and record result.json and every file-N.json it holds.
  */
 export async function downloadEinvoices(raw: EinvoiceInput, resume?: AsyncResume): Promise<DownloadSummary> {
+  const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateEinvoiceInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'einvoice', input.gstin, input.retPeriod, resume);
@@ -27,21 +29,7 @@ export async function downloadEinvoices(raw: EinvoiceInput, resume?: AsyncResume
   let files: StoredFile[] = [];
   let failedEntries: unknown[] = [];
 
-  const outcome = await tracker.failOnError(() =>
-    driveTask(
-      { state, cfg, acts, guard, tracker },
-      () => acts.short.submitEinvoice(input),
-      async () => {
-        const r = await guard.run(() => acts.zip.downloadEinvoiceResult(state.taskId, loc));
-        files = r.files;
-        failedEntries = r.failedEntries;
-        return 'done';
-      },
-    ),
-  );
-  if (outcome === 'continue') return continueAsNew<typeof downloadEinvoices>(input, state);
-
-  return finish(tracker, acts, {
+  const finishParams = (): FinishParams => ({
     kind: 'einvoice',
     input,
     loc,
@@ -50,4 +38,27 @@ export async function downloadEinvoices(raw: EinvoiceInput, resume?: AsyncResume
     files,
     provenance: { workflowId: workflowInfo().workflowId, failedEntries },
   });
+  const asks = { n: state.asks ?? 0 };
+  const drive = () =>
+    driveTask(
+      { state, cfg, acts, guard, tracker, outcomes: withOutcomes },
+      () => acts.short.submitEinvoice(input),
+      async () => {
+        const r = await guard.run(() => acts.zip.downloadEinvoiceResult(state.taskId, loc));
+        files = r.files;
+        failedEntries = r.failedEntries;
+        return 'done';
+      },
+    );
+  const got = withOutcomes
+    ? await tracker.failOnError(() => askUntilAnswered(cfg, tracker, asks, drive, () => forgetTask(state)))
+    : { value: await tracker.failOnError(drive) };
+  if (withOutcomes) state.asks = asks.n;
+  if ('answer' in got) {
+    const { outcome, gstnCode } = got.answer;
+    return finish(tracker, acts, { ...finishParams(), files: [], pages: undefined, outcome, gstnCode, asks: asks.n });
+  }
+  if (got.value === 'continue') return continueAsNew<typeof downloadEinvoices>(input, state);
+
+  return finish(tracker, acts, { ...finishParams(), ...(withOutcomes ? { outcome: 'data' as const, asks: asks.n } : {}) });
 }

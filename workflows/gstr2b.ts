@@ -8,12 +8,15 @@ import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
 import type { DownloadSummary } from './types';
+import { gstr2bWithGenerations } from './gstr2b-generations';
+import { outcomesOn } from './outcomes';
 
 /**
  * GSTR-2B of one return period (a synchronous route): the first answer is the whole return, or — for a large
  * return — its summary with a file count, after which every file is fetched (bounded concurrency).
  */
 export async function downloadGstr2b(raw: Gstr2bInput): Promise<DownloadSummary> {
+  const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateGstr2bInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'gstr2b', input.gstin, input.retPeriod);
@@ -21,6 +24,9 @@ export async function downloadGstr2b(raw: Gstr2bInput): Promise<DownloadSummary>
   const guard = new SessionGuard(input.gstin, cfg, acts, tracker);
   const loc = location('gstr2b', input.gstin, input.retPeriod);
   const startedAt = new Date(Date.now()).toISOString();
+  if (withOutcomes) {
+    return gstr2bWithGenerations({ input, cfg, tracker, acts, guard, loc, startedAt, provenance: { workflowId: workflowInfo().workflowId } });
+  }
 
   const { files, first } = await tracker.failOnError(async () => {
     tracker.stage('DOWNLOADING');

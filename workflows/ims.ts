@@ -2,10 +2,11 @@ import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import { location } from '../domain/download';
 import { validateImsInput, type ImsInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
-import { driveTask, newAsyncState } from './async-task';
+import { driveTask, forgetTask, newAsyncState } from './async-task';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
-import { finish } from './finish';
+import { finish, type FinishParams } from './finish';
+import { askUntilAnswered, outcomesOn } from './outcomes';
 import { DEFAULT_PAGES_PER_ACTIVITY, fetchInRanges, rerunnable } from './page-ranges';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
@@ -20,6 +21,7 @@ import type { AsyncResume, DownloadSummary } from './types';
  * continues as new with its task id and page cursor.
  */
 export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): Promise<DownloadSummary> {
+  const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
   const inRanges = patched('ims-page-ranges');
   const input = validated((o) => validateImsInput(raw, o), cfg);
@@ -30,9 +32,20 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
   state.run = tracker.progress.run;
   const loc = location('ims', input.gstin, state.date, input.status ? `${input.section}-${input.status}` : input.section);
 
-  const outcome = await tracker.failOnError(() =>
+  const finishParams = (): FinishParams => ({
+    kind: 'ims',
+    input,
+    loc,
+    route: 'imsInvoices',
+    state,
+    files: [],
+    pages: state.pages,
+    provenance: { workflowId: workflowInfo().workflowId, section: input.section, status: input.status ?? null },
+  });
+  const asks = { n: state.asks ?? 0 };
+  const drive = () =>
     driveTask(
-      { state, cfg, acts, guard, tracker },
+      { state, cfg, acts, guard, tracker, outcomes: withOutcomes },
       () => acts.short.submitIms(input.gstin, input.section, input.status),
       async () => {
         if (state.pages === undefined) {
@@ -66,18 +79,16 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
         }
         return state.nextPage <= state.pages ? 'continue' : 'done';
       },
-    ),
-  );
-  if (outcome === 'continue') return continueAsNew<typeof downloadImsInvoices>(input, state);
+    );
+  const got = withOutcomes
+    ? await tracker.failOnError(() => askUntilAnswered(cfg, tracker, asks, drive, () => forgetTask(state)))
+    : { value: await tracker.failOnError(drive) };
+  if (withOutcomes) state.asks = asks.n;
+  if ('answer' in got) {
+    const { outcome, gstnCode } = got.answer;
+    return finish(tracker, acts, { ...finishParams(), files: [], pages: undefined, outcome, gstnCode, asks: asks.n });
+  }
+  if (got.value === 'continue') return continueAsNew<typeof downloadImsInvoices>(input, state);
 
-  return finish(tracker, acts, {
-    kind: 'ims',
-    input,
-    loc,
-    route: 'imsInvoices',
-    state,
-    files: [],
-    pages: state.pages,
-    provenance: { workflowId: workflowInfo().workflowId, section: input.section, status: input.status ?? null },
-  });
+  return finish(tracker, acts, { ...finishParams(), ...(withOutcomes ? { outcome: 'data' as const, asks: asks.n } : {}) });
 }

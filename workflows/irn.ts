@@ -1,10 +1,12 @@
 import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import { location } from '../domain/download';
+import { irnBatchKey } from '../domain/ids';
 import { validateIrnInput, type IrnInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { finish } from './finish';
+import { answerOf, outcomesOn } from './outcomes';
 import { DEFAULT_PAGES_PER_ACTIVITY, fetchInRanges, rerunnable } from './page-ranges';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
@@ -17,6 +19,8 @@ export interface IrnResume {
   date: string;
   /** IRNs 1..next-1 (1-based) are stored. */
   next: number;
+  /** OUTCOMES_PATCH: IRNs GSTN had no e-invoice for. */
+  missing?: Array<{ irn: string; gstnCode: string | null }>;
   run: number;
 }
 
@@ -25,6 +29,7 @@ export interface IrnResume {
  * given only its own IRNs (runs recorded before that used one activity per IRN).
  */
 export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<DownloadSummary> {
+  const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
   const inRanges = patched('irn-ranges');
   const input = validated((o) => validateIrnInput(raw, o), cfg);
@@ -34,7 +39,9 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
   const now = Date.now();
   const state: IrnResume = resume ?? { startedAt: new Date(now).toISOString(), date: istDate(now), next: 1, run: 0 };
   state.run = tracker.progress.run;
-  const loc = location('irn', input.gstin, state.date);
+  // OUTCOMES_PATCH: every batch has its own folder, derived from its IRNs (two batches on one day no longer clash)
+  const loc = location('irn', input.gstin, state.date, withOutcomes ? irnBatchKey(input) : undefined);
+  const missing = state.missing ?? [];
 
   await tracker.failOnError(async () => {
     tracker.stage('DOWNLOADING');
@@ -48,7 +55,11 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
         pagesPerActivity: cfg.pagesPerActivity ?? DEFAULT_PAGES_PER_ACTIVITY,
         concurrency: cfg.concurrency,
         fetch: (b) => guard.run(range(b)),
-        done: (r) => tracker.pagesDoneBy(r.pages),
+        done: (r) => {
+          // IRNs GSTN has no e-invoice for (EINV30107): recorded, the rest of the batch goes on
+          if (withOutcomes) for (const m of r.missing ?? []) missing.push({ irn: m.key, gstnCode: m.gstnCode });
+          tracker.pagesDoneBy(r.pages);
+        },
         stop: () => shouldContinueAsNew(cfg),
       });
       return;
@@ -58,13 +69,24 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
       input.irns.length,
       cfg.concurrency,
       async (i) => {
-        await guard.run(() => acts.page.fetchIrnDetails(input.gstin, input.irns[i - 1]!, loc));
+        const irn = input.irns[i - 1]!;
+        try {
+          await guard.run(() => acts.page.fetchIrnDetails(input.gstin, irn, loc));
+        } catch (e) {
+          // GSTN has no e-invoice for this IRN (EINV30107): recorded, the rest of the batch goes on
+          const a = withOutcomes ? answerOf(e) : undefined;
+          if (!a) throw e;
+          missing.push({ irn, gstnCode: a.gstnCode ?? null });
+        }
         tracker.pageDone();
       },
       () => shouldContinueAsNew(cfg),
     );
   });
+  if (withOutcomes) state.missing = missing;
   if (state.next <= input.irns.length) return continueAsNew<typeof getIrnDetails>(input, state);
+  const gone = new Set(missing.map((m) => m.irn));
+  const found = input.irns.filter((irn) => !gone.has(irn));
 
   return finish(tracker, acts, {
     kind: 'irn',
@@ -73,7 +95,8 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
     route: 'irnDetails',
     startedAt: state.startedAt,
     files: [],
-    irns: input.irns,
-    provenance: { workflowId: workflowInfo().workflowId },
+    irns: withOutcomes ? found : input.irns,
+    provenance: withOutcomes ? { workflowId: workflowInfo().workflowId, missing } : { workflowId: workflowInfo().workflowId },
+    ...(withOutcomes ? { outcome: found.length ? ('data' as const) : ('no-data' as const), ...(found.length ? {} : { gstnCode: missing[0]?.gstnCode ?? undefined }) } : {}),
   });
 }

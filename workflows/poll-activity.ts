@@ -15,6 +15,7 @@ import type { DownloadConfig } from '../domain/config';
 import { shouldContinueAsNew } from './polling';
 import type { Proxies } from './proxies';
 import type { SessionGuard } from './session';
+import type { GstnAnswer } from './outcomes';
 import type { Tracker } from './tracker';
 import type { AsyncResume } from './types';
 
@@ -32,7 +33,7 @@ export async function pollTaskByActivity(
   _acts: Proxies,
   guard: SessionGuard,
   tracker: Tracker,
-): Promise<{ status: 'completed' | 'failed' | 'continue'; error?: string }> {
+): Promise<{ status: 'completed' | 'failed' | 'continue'; error?: string; answer?: GstnAnswer }> {
   tracker.stage('POLLING');
   const poll = cfg.poll;
   const windowMs = poll.windowMs ?? DEFAULT_POLL_WINDOW_MS;
@@ -85,7 +86,9 @@ export async function pollTaskByActivity(
     tracker.progress.pollWindowSince = undefined;
     tracker.details();
     if (r.status === 'completed') return { status: 'completed' };
-    if (r.status === 'failed') return { status: 'failed', error: r.error };
+    if (r.status === 'failed') {
+      return r.outcome ? { status: 'failed', error: r.error, answer: { outcome: r.outcome, gstnCode: r.gstnCode } } : { status: 'failed', error: r.error };
+    }
     if (shouldContinueAsNew(cfg)) return { status: 'continue' };
   }
 }

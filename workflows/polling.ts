@@ -8,6 +8,7 @@ import { pollDelayMs } from './backoff';
 import type { Proxies } from './proxies';
 import type { SessionGuard } from './session';
 import type { Tracker } from './tracker';
+import type { GstnAnswer } from './outcomes';
 import type { AsyncResume } from './types';
 
 /** True when this run's history should be handed to a fresh run. */
@@ -26,7 +27,7 @@ export async function pollTask(
   acts: Proxies,
   guard: SessionGuard,
   tracker: Tracker,
-): Promise<{ status: 'completed' | 'failed' | 'continue'; error?: string }> {
+): Promise<{ status: 'completed' | 'failed' | 'continue'; error?: string; answer?: GstnAnswer }> {
   tracker.stage('POLLING');
   for (;;) {
     const elapsed = Date.now() - Date.parse(state.submittedAt);
@@ -48,7 +49,9 @@ export async function pollTask(
     tracker.progress.nextPollAt = undefined;
     tracker.details();
     if (s.status === 'completed') return { status: 'completed' };
-    if (s.status === 'failed') return { status: 'failed', error: s.error };
+    if (s.status === 'failed') {
+      return s.outcome ? { status: 'failed', error: s.error, answer: { outcome: s.outcome, gstnCode: s.gstnCode } } : { status: 'failed', error: s.error };
+    }
     if (shouldContinueAsNew(cfg)) return { status: 'continue' };
   }
 }

@@ -8,10 +8,12 @@ export const GstGstin = defineSearchAttributeKey('GstGstin', SearchAttributeType
 export const GstReturnPeriod = defineSearchAttributeKey('GstReturnPeriod', SearchAttributeType.KEYWORD);
 export const GstDownloadKind = defineSearchAttributeKey('GstDownloadKind', SearchAttributeType.KEYWORD);
 export const GstStage = defineSearchAttributeKey('GstStage', SearchAttributeType.KEYWORD);
+/** How the download ended: data, no-data, not-generated, not-applicable (set when it completes). */
+export const GstOutcome = defineSearchAttributeKey('GstOutcome', SearchAttributeType.KEYWORD);
 export const GstPagesTotal = defineSearchAttributeKey('GstPagesTotal', SearchAttributeType.INT);
 export const GstPagesDone = defineSearchAttributeKey('GstPagesDone', SearchAttributeType.INT);
 
-export const SEARCH_ATTRIBUTES = [GstGstin, GstReturnPeriod, GstDownloadKind, GstStage, GstPagesTotal, GstPagesDone];
+export const SEARCH_ATTRIBUTES = [GstGstin, GstReturnPeriod, GstDownloadKind, GstStage, GstPagesTotal, GstPagesDone, GstOutcome];
 
 /** The CLI's spelling of each type, for `--search-attribute Name=Type` and `operator search-attribute create`. */
 export function cliTypeName(type: SearchAttributeType): string {

@@ -20,6 +20,8 @@ export interface SyncItem {
   /** done: what the download returned. */
   records?: number;
   location?: string;
+  /** done: how the download ended (data, no-data, not-generated, not-applicable). */
+  outcome?: string;
   /** failed: the download's error. */
   error?: string;
   errorType?: string;
@@ -32,6 +34,8 @@ export interface ChildSpec {
   workflowId: string;
   input: EinvoiceInput | Gstr2bInput | ImsInput;
   retPeriod?: string;
+  /** Run again even if a completed download has this id (refreshGstr2b). */
+  refresh?: boolean;
 }
 
 /** The child downloads of a sync, in a stable order (GSTIN, then kind). */
@@ -45,7 +49,9 @@ export function specsFor(plan: SyncPlan, gstin: string, retPeriod: string, nowMs
   for (const kind of plan.kinds) {
     if (kind === 'gstr2b') {
       const input: Gstr2bInput = { gstin, retPeriod };
-      out.push({ gstin, kind, type: 'downloadGstr2b', workflowId: workflowIds.gstr2b(input), input, retPeriod });
+      const spec: ChildSpec = { gstin, kind, type: 'downloadGstr2b', workflowId: workflowIds.gstr2b(input), input, retPeriod };
+      if (plan.refreshGstr2b) spec.refresh = true;
+      out.push(spec);
     } else if (kind === 'einvoice') {
       const sides = plan.einvoiceAs === 'both' ? (['recipient', 'supplier'] as const) : [plan.einvoiceAs];
       for (const side of sides) {
@@ -82,11 +88,12 @@ export async function runChild(spec: ChildSpec, priority?: Priority): Promise<Sy
       args: [spec.input],
       // As the client library: a running or completed download with this id is not started again; only a failed,
       // terminated or timed-out one runs again. Closing the sync terminates its children (the default).
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      // refreshGstr2b: a completed 2B runs again (a new generation is kept; the same one writes nothing).
+      workflowIdReusePolicy: spec.refresh ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: attrs,
       ...(priority && { priority }),
     });
-    return { ...item, status: 'done', records: summary.records, location: summary.location };
+    return { ...item, status: 'done', records: summary.records, location: summary.location, ...(summary.outcome ? { outcome: summary.outcome } : {}) };
   } catch (e) {
     if (isCancellation(e)) throw e;
     if (e instanceof WorkflowExecutionAlreadyStartedError) return { ...item, status: 'already-done' };

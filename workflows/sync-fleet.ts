@@ -39,6 +39,8 @@ export interface SyncCursor {
   alreadyDone: number;
   failed: number;
   failures: Array<{ workflowId: string; error: string }>;
+  /** Done children by how the download ended (data, no-data, not-generated, not-applicable): kept for any size. */
+  outcomes?: Record<string, number>;
   /** Kept only while the sync has at most MAX_RESULT_ITEMS children. */
   items?: SyncItem[];
   run: number;
@@ -114,7 +116,10 @@ export async function runFleet(raw: SyncInput, plan: SyncPlan, cfg: DownloadConf
   // children end out of order: `next` moves past i only when every child before it has ended
   const ended = new Set<number>();
   const record = (i: number, item: SyncItem): void => {
-    if (item.status === 'done') cursor.done++;
+    if (item.status === 'done') {
+      cursor.done++;
+      if (item.outcome) (cursor.outcomes ??= {})[item.outcome] = (cursor.outcomes[item.outcome] ?? 0) + 1;
+    }
     else if (item.status === 'already-done') cursor.alreadyDone++;
     else {
       cursor.failed++;

@@ -41,6 +41,8 @@ export interface SyncResult {
   done: number;
   alreadyDone: number;
   failed: number;
+  /** Fleet syncs: done children by outcome (data, no-data, not-generated, not-applicable); each item also says its own. */
+  outcomes?: Record<string, number>;
   /** The first failures (fleet syncs list at most MAX_FAILURES_KEPT; `failed` counts them all). */
   failures: Array<{ workflowId: string; error: string }>;
   /** Runs of the sync (continue-as-new with a cursor). */
@@ -133,6 +135,7 @@ export async function syncReturnPeriod(raw: SyncInput, resume?: SyncCursor): Pro
       done: c.done,
       alreadyDone: c.alreadyDone,
       failed: c.failed,
+      ...(c.outcomes ? { outcomes: c.outcomes } : {}),
       failures: c.failures,
       runs: c.run,
       startedAt,

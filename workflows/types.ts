@@ -1,8 +1,9 @@
 import type { DownloadKind, StoredFile } from '../domain/download';
+import type { DownloadOutcome } from '../domain/outcomes';
 
 export type { DownloadKind, StoredFile };
 
-export type Stage = 'SUBMITTED' | 'POLLING' | 'DOWNLOADING' | 'AWAITING_OTP' | 'DONE' | 'FAILED';
+export type Stage = 'SUBMITTED' | 'POLLING' | 'DOWNLOADING' | 'AWAITING_OTP' | 'AWAITING_GSTN' | 'DONE' | 'FAILED';
 
 /** What every download workflow returns: small, references only. */
 export interface DownloadSummary {
@@ -24,6 +25,18 @@ export interface DownloadSummary {
   /** Status checks made, task submissions made (async kinds). */
   polls?: number;
   submissions?: number;
+  /** How the download ended (absent only in results of workflow code older than outcomes). */
+  outcome?: DownloadOutcome;
+  /** GSTN's code when the outcome is its answer. */
+  gstnCode?: string;
+  /** Records per section. */
+  sections?: Record<string, number>;
+  /** GSTR-2B: the current generation (gendt + checksum), how many are kept, and whether this run changed nothing. */
+  generation?: { id: string; gendt: string; chksum: string };
+  generations?: number;
+  unchanged?: boolean;
+  /** Times GSTN was asked while the return was not generated, and queued waits. */
+  asks?: number;
 }
 
 /** What a `progress` query answers. */
@@ -86,4 +99,6 @@ export interface AsyncResume {
   records?: number;
   bytes?: number;
   run: number;
+  /** OUTCOMES_PATCH: times GSTN was asked while the data was not generated. */
+  asks?: number;
 }

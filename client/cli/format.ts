@@ -85,11 +85,22 @@ export function summaryLines(id: string, s: DownloadSummary, env: NodeJS.Process
   const extra = [s.pages !== undefined ? `${s.pages} pages` : undefined, s.polls !== undefined ? `${s.polls} checks` : undefined]
     .filter(Boolean)
     .join(', ');
-  return [
+  const lines = [
     `done ${id}: ${count}, ${s.records} record${s.records === 1 ? '' : 's'}, ${bytes(s.bytes)}${extra ? `, ${extra}` : ''}${Number.isFinite(took) ? `, ${took.toFixed(1)}s` : ''}`,
     `store: ${storeDir(s.location, env)}`,
     `manifest: ${s.manifest}`,
   ];
+  if (s.outcome) lines.push(`outcome: ${outcomeText(s)}`);
+  return lines;
+}
+
+/** `data`, `no-data (RET2B1016)`, `data (generation g20200414-… of 2, unchanged)`. */
+export function outcomeText(s: Pick<DownloadSummary, 'outcome' | 'gstnCode' | 'generation' | 'generations' | 'unchanged'>): string {
+  const more: string[] = [];
+  if (s.gstnCode) more.push(s.gstnCode);
+  if (s.generation) more.push(`generation ${s.generation.id} (gendt ${s.generation.gendt}) of ${s.generations ?? 1}`);
+  if (s.unchanged) more.push('unchanged');
+  return `${s.outcome ?? 'data'}${more.length ? ` (${more.join(', ')})` : ''}`;
 }
 
 /** A plain text table: columns padded to their widest cell. */

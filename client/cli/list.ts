@@ -1,12 +1,16 @@
 /**
- * `gst-download list --gstin … --period … [--kind …] [--stage …] [--running]`: a visibility query over the
- * product's search attributes (eventually consistent: a download started a moment ago may not show yet).
+ * `gst-download list --gstin … --period … [--kind …] [--stage …] [--running]`: the catalogue kept with the store
+ * (DATA_DIR: every completed download, also those Temporal has forgotten) and a visibility query over the
+ * product's search attributes for the rest (eventually consistent: a download started a moment ago may not show
+ * yet).
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { validateGstin, InvalidInputError } from '../../domain/inputs';
 import { RETURN_PERIOD_FORMAT } from '../../eas/contract';
 import type { Stage } from '../../workflows/types';
-import { GstDownloadKind, GstPagesDone, GstPagesTotal, GstStage } from '../../workflows/search-attributes';
+import { GstDownloadKind, GstOutcome, GstPagesDone, GstPagesTotal, GstStage } from '../../workflows/search-attributes';
+import type { CatalogueEntry } from '../../store/catalogue';
+import { catalogueFromEnv } from '../catalogue';
 import { CONNECTION_FLAGS, bool, intFlag, parseArgs, positionals, str } from './args';
 import { connect } from './connect';
 import { table } from './format';
@@ -14,12 +18,13 @@ import type { Io } from './io';
 import { gstinIndexFromEnv } from '../../temporal/search-index';
 
 const KINDS = ['einvoice', 'ims', 'gstr2b', 'irn'];
-const STAGES: Stage[] = ['SUBMITTED', 'POLLING', 'DOWNLOADING', 'AWAITING_OTP', 'DONE', 'FAILED'];
+const STAGES: Stage[] = ['SUBMITTED', 'POLLING', 'DOWNLOADING', 'AWAITING_OTP', 'AWAITING_GSTN', 'DONE', 'FAILED'];
 
 export const listHelp = `Usage: gst-download list [--gstin G] [--period MMYYYY] [--kind K] [--stage S] [--running] [--limit N] [--json]
 
-Downloads matching every given filter, newest first (a visibility query: a download started a moment ago
-may take a second to show).
+Downloads matching every given filter: the catalogue under DATA_DIR (completed downloads, with their outcome and
+records, also after Temporal has forgotten them: status CATALOGUED) and Temporal's running and failed ones (a
+visibility query: a download started a moment ago may take a second to show).
 
   --gstin G        the taxpayer
   --period MMYYYY  return period (e-invoice and GSTR-2B downloads have one; IMS and IRN do not)
@@ -68,7 +73,19 @@ export function listQuery(f: ListFilter): string {
   return parts.join(' AND ');
 }
 
-function row(wf: WorkflowExecutionInfo) {
+interface Row {
+  workflowId: string;
+  kind: string;
+  stage: string;
+  status: string;
+  outcome: string;
+  records: string;
+  pages: string;
+  startTime: string;
+  catalogued?: CatalogueEntry;
+}
+
+function row(wf: WorkflowExecutionInfo): Row {
   const a = wf.typedSearchAttributes;
   const total = a.get(GstPagesTotal);
   const done = a.get(GstPagesDone);
@@ -77,9 +94,29 @@ function row(wf: WorkflowExecutionInfo) {
     kind: a.get(GstDownloadKind) ?? '',
     stage: a.get(GstStage) ?? '',
     status: wf.status.name,
+    outcome: a.get(GstOutcome) ?? '-',
+    records: '-',
     pages: total !== undefined ? `${done ?? 0}/${total}` : done !== undefined ? String(done) : '-',
     startTime: wf.startTime.toISOString(),
   };
+}
+
+/** Adds the catalogue's entries: into the row Temporal still has, or as a row of their own (CATALOGUED). */
+function merge(rows: Row[], entries: CatalogueEntry[]): Row[] {
+  const byId = new Map(rows.map((r) => [r.workflowId, r]));
+  for (const e of entries) {
+    const r = byId.get(e.id);
+    if (r) {
+      r.outcome = e.outcome;
+      r.records = String(e.records);
+      r.catalogued = e;
+      continue;
+    }
+    const own: Row = { workflowId: e.id, kind: e.kind, stage: 'DONE', status: 'CATALOGUED', outcome: e.outcome, records: String(e.records), pages: '-', startTime: e.fetchedAt, catalogued: e };
+    rows.push(own);
+    byId.set(e.id, own);
+  }
+  return rows.sort((a, b) => b.startTime.localeCompare(a.startTime));
 }
 
 export async function listCommand(argv: string[], io: Io): Promise<number> {
@@ -94,10 +131,15 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
   const limit = intFlag(p, 'limit', 'list', 50);
   const conn = await connect(p, io.env);
   try {
-    const rows: ReturnType<typeof row>[] = [];
+    let rows: Row[] = [];
     for await (const wf of conn.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
       rows.push(row(wf));
       if (rows.length >= limit) break;
+    }
+    const stage = str(p, 'stage');
+    if (!bool(p, 'running') && (stage === undefined || stage.toUpperCase() === 'DONE')) {
+      const kind = str(p, 'kind') as CatalogueEntry['kind'] | undefined;
+      rows = merge(rows, await catalogueFromEnv(io.env).list({ gstin: str(p, 'gstin'), period: str(p, 'period'), kind })).slice(0, limit);
     }
     if (bool(p, 'json')) {
       for (const r of rows) io.out(JSON.stringify(r));
@@ -108,8 +150,8 @@ export async function listCommand(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     const lines = table(
-      ['ID', 'KIND', 'STAGE', 'STATUS', 'PAGES', 'STARTED'],
-      rows.map((r) => [r.workflowId, r.kind, r.stage, r.status, r.pages, r.startTime]),
+      ['ID', 'KIND', 'STAGE', 'STATUS', 'OUTCOME', 'RECORDS', 'PAGES', 'STARTED'],
+      rows.map((r) => [r.workflowId, r.kind, r.stage, r.status, r.outcome, r.records, r.pages, r.startTime]),
     );
     for (const l of lines) io.out(l);
     return 0;

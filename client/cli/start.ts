@@ -69,6 +69,7 @@ const START_FLAGS: FlagSpec = {
   ...CONNECTION_FLAGS,
   ...FOLLOW_FLAGS,
   follow: 'boolean',
+  refresh: 'boolean',
   'task-queue': 'string',
   'workflow-id': 'string',
   gstin: 'string',
@@ -83,7 +84,9 @@ const START_FLAGS: FlagSpec = {
 
 export const startHelp = `Usage: gst-download start KIND --gstin GSTIN [input flags] [--follow] [--json]
 
-Starts a download. The same download asked twice is started once: the second time prints "existing".
+Starts a download. The same download asked twice is started once: the second time prints "existing". The
+catalogue under DATA_DIR is asked first: a download of the same inputs that completed (even one Temporal has
+forgotten) is "existing" too, and no EAS job is made.
 Inputs are checked before anything starts (GSTIN_CHECKSUM=off skips the GSTIN check character).
 
   einvoice  --gstin G --period MMYYYY [--supply-type ${SUPPLY_TYPES.join('|')}] (default B2B)
@@ -93,6 +96,8 @@ Inputs are checked before anything starts (GSTIN_CHECKSUM=off skips the GSTIN ch
   irn       --gstin G --irn IRN [--irn IRN …]   (or a comma list)
 
   --follow            show live progress until the download ends (exit 0 done, 1 failed)
+  --refresh           download again even if it was done (GSTR-2B: a new generation is kept beside the old;
+                      the same generation writes nothing)
   --json              machine output (with --follow: one JSON object per line)
   --interval MS       progress refresh with --follow (default 1000)
   --task-queue Q      default TEMPORAL_TASK_QUEUE or ${TASK_QUEUE_DEFAULT}
@@ -133,8 +138,25 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   const conn = await connect(p, io.env);
   try {
     const startFn = library[kind.start] as (c: typeof conn.client, i: unknown, o: StartOptions) => Promise<Started<Workflow>>;
-    const started = await startFn(conn.client, input, { taskQueue, gstinChecksum, now, workflowId: str(p, 'workflow-id') });
+    const { catalogueFromEnv } = await import('../catalogue');
+    const started = await startFn(conn.client, input, {
+      taskQueue,
+      gstinChecksum,
+      now,
+      workflowId: str(p, 'workflow-id'),
+      catalogue: catalogueFromEnv(io.env),
+      refresh: bool(p, 'refresh'),
+    });
     const { workflowId, existing } = started;
+    const c = started.catalogued;
+    if (c) {
+      if (bool(p, 'json')) io.out(JSON.stringify({ event: 'started', workflowId, existing: true, catalogued: c, type: kind.type, taskQueue }));
+      else {
+        io.out(`existing ${workflowId} (catalogued ${c.fetchedAt}: ${c.outcome}, ${c.records} records${c.gendt ? `, gendt ${c.gendt}` : ''}): already downloaded; nothing new started (--refresh downloads again)`);
+        io.out(`manifest: ${c.manifest}`);
+      }
+      return 0;
+    }
     let status = 'RUNNING';
     if (existing) status = (await conn.client.workflow.getHandle(workflowId).describe()).status.name;
     if (bool(p, 'json')) {

@@ -120,14 +120,14 @@ describe('GSTR-2B', () => {
     expect([ident(first.file)]).toEqual(truth.files.map(ident));
   });
 
-  test('a period not generated yet (this month) → EasNotReady, non-retryable, RET2B1023', async () => {
+  test('a period not generated yet (this month) → GstnAnswer not-generated (an answer, not retried), RET2B1023', async () => {
     const { now } = await env.admin.clock();
     const d = new Date(now);
     const period = `${String(d.getUTCMonth() + 1).padStart(2, '0')}${d.getUTCFullYear()}`;
     const f = await failure(run(env.acts.fetchGstr2b, { gstin: input.gstin, retPeriod: period }, { ...loc, period }));
-    expect(f.type).toBe('EasNotReady');
+    expect(f.type).toBe('GstnAnswer');
     expect(f.nonRetryable).toBe(true);
-    expect(f.details?.[0]).toMatchObject({ kind: 'not-ready', gstnCode: 'RET2B1023', httpStatus: 502 });
+    expect(f.details?.[0]).toMatchObject({ kind: 'not-generated', gstnCode: 'RET2B1023', httpStatus: 502 });
     expect(await listFolder(env, { ...loc, period })).toEqual([]);
   });
 });

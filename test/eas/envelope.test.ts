@@ -29,7 +29,7 @@ describe('parseEnvelope', () => {
     expect(e.message).toContain('task-id=t9');
 
     const gstn = { message: ERRORS.gstnReturnedError.message, type: 'Gstn', args: gstnErrorArgs('notGenerated') };
-    expect(thrown(() => parseEnvelope('gstr2b', 200, buf(errorEnvelope(gstn))))).toMatchObject({ kind: 'not-ready', gstnCode: 'RET2B1023' });
+    expect(thrown(() => parseEnvelope('gstr2b', 200, buf(errorEnvelope(gstn))))).toMatchObject({ kind: 'not-generated', gstnCode: 'RET2B1023' });
   });
 
   it('legacy {data} → data; legacy {error} → typed error', () => {

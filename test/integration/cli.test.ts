@@ -128,7 +128,10 @@ test('start twice runs once ("existing"), status shows the summary, list finds i
 
   const second = await cli(['start', 'gstr2b', '--gstin', gstin, '--period', period]);
   expect(second.code).toBe(0);
-  expect(second.stdout).toMatch(new RegExp(`^existing ${started.workflowId} \\((RUNNING|COMPLETED)\\): this download was already started`));
+  // still running: Temporal answers; already done: the catalogue does (no workflow, no EAS job)
+  expect(second.stdout).toMatch(
+    new RegExp(`^existing ${started.workflowId} (\\((RUNNING|COMPLETED)\\): this download was already started|\\(catalogued [^)]*: data, \\d+ records, gendt [0-9-]+\\): already downloaded)`),
+  );
 
   const summary = (await h.client.workflow.getHandle(started.workflowId).result()) as DownloadSummary;
   const truth = await h.admin.truth('gstr2b', { gstin, rtnprd: period });
@@ -152,12 +155,13 @@ test('start twice runs once ("existing"), status shows the summary, list finds i
   let list: Run;
   do {
     list = await cli(['list', '--gstin', gstin, '--period', period]);
-  } while (!/ DONE +COMPLETED /.test(list.stdout) && Date.now() < deadline);
+  } while (!/ DONE +COMPLETED +data /.test(list.stdout) && Date.now() < deadline);
   expect(list.code).toBe(0);
   const rows = list.stdout.trim().split('\n');
-  expect(rows[0]).toMatch(/^ID +KIND +STAGE +STATUS +PAGES +STARTED$/);
+  expect(rows[0]).toMatch(/^ID +KIND +STAGE +STATUS +OUTCOME +RECORDS +PAGES +STARTED$/);
   expect(rows).toHaveLength(2);
-  expect(rows[1]).toMatch(new RegExp(`^${started.workflowId} +gstr2b +DONE +COMPLETED +\\S+ +\\d{4}-\\d\\d-\\d\\dT`));
+  // one row: Temporal's, with the catalogue's outcome and records
+  expect(rows[1]).toMatch(new RegExp(`^${started.workflowId} +gstr2b +DONE +COMPLETED +data +${summary.records} +\\S+ +\\d{4}-\\d\\d-\\d\\dT`));
   const other = await cli(['list', '--gstin', gstin, '--period', '082024', '--json']);
   expect(other).toMatchObject({ code: 0, stdout: '' });
 

@@ -9,6 +9,7 @@ import { INTERNAL_MAX_ATTEMPTS } from '../../activities/error-map';
 import { EasClient } from '../../eas/client';
 import { TOKEN_RULES } from '../../eas/contract';
 import type { Store } from '../../store/store';
+import type { DownloadSummary } from '../../workflows/types';
 import { Harness, waitFor } from './harness';
 
 jest.setTimeout(120_000);
@@ -84,7 +85,8 @@ describe('storage failures and bugs', () => {
     ctl.fail = async () => {
       throw Object.assign(new Error("EACCES: permission denied, open '/data/x/gstr2b.json'"), { code: 'EACCES', errno: -13, syscall: 'open' });
     };
-    const f = await endedWith(await h.start('downloadGstr2b', { gstin: GSTIN, retPeriod: PERIOD }));
+    // another period than the full-disk test's: a 2B generation already in the store is not written again
+    const f = await endedWith(await h.start('downloadGstr2b', { gstin: GSTIN, retPeriod: '092025' }));
     expect(f.type).toBe('StoreDenied');
     expect(f.nonRetryable).toBe(true);
     expect(f.message).toContain('fix the permissions');
@@ -95,7 +97,7 @@ describe('storage failures and bugs', () => {
     ctl.fail = async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'sha256')");
     };
-    const f = await endedWith(await h.start('downloadGstr2b', { gstin: GSTIN, retPeriod: PERIOD }));
+    const f = await endedWith(await h.start('downloadGstr2b', { gstin: GSTIN, retPeriod: '082025' }));
     expect(f.type).toBe('Internal');
     expect(f.nonRetryable).toBe(true);
     expect(f.message).toContain('TypeError');
@@ -130,14 +132,14 @@ describe('EAS errors by class', () => {
     await h.admin.clearFaults();
   });
 
-  test('not ready (GSTR-2B of this month, RET2B1023): EasNotReady, final, asked once', async () => {
+  test('not generated yet (GSTR-2B of this month, RET2B1023): an answer, not an error — asked again on a timer, bounded, then not-generated', async () => {
     const now = new Date();
     const period = `${String(now.getUTCMonth() + 1).padStart(2, '0')}${now.getUTCFullYear()}`;
     const before = (await h.admin.requests()).byRoute.gstr2b?.total ?? 0;
-    const f = await endedWith(await h.start('downloadGstr2b', { gstin: GSTIN, retPeriod: period }));
-    expect(f.type).toBe('EasNotReady');
-    expect(f.nonRetryable).toBe(true);
-    expect((await h.admin.requests()).byRoute.gstr2b!.total - before).toBe(1);
+    const summary = (await (await h.start('downloadGstr2b', { gstin: GSTIN, retPeriod: period })).result()) as DownloadSummary;
+    expect(summary).toMatchObject({ outcome: 'not-generated', gstnCode: 'RET2B1023', records: 0 });
+    // the harness asks every 1 s, 3 times in all (GST_NOT_GENERATED_MAX_ASKS): never a retry loop
+    expect((await h.admin.requests()).byRoute.gstr2b!.total - before).toBe(h.download.notGenerated!.maxAsks);
   });
 });
 

@@ -37,6 +37,8 @@ async function putList(name: string, text: string): Promise<string> {
 test('a list in the store: every GSTIN synced once, over several runs, with a slim result and bounded runs', async () => {
   const list = gstins('FLTAA', 12);
   const ref = await putList('fleet-a.txt', `# acme group\n${list.join('\n')}\n\n${list[3]}\n`); // a duplicate is dropped
+  // GSTN has no 2B documents for one of them: an outcome of that child, counted in the slim result
+  await h.admin.answer({ gstin: list[2]!, kind: 'gstr2b', period: '082023', answer: 'no-data', times: 1 });
   const handle = await h.start('syncReturnPeriod', { gstinsRef: ref, kinds: ['gstr2b'], retPeriod: '082023', concurrency: 3 });
   const seen = await waitFor(async () => {
     const p = await handle.query(syncProgressQuery).catch(() => undefined);
@@ -49,6 +51,8 @@ test('a list in the store: every GSTIN synced once, over several runs, with a sl
   expect(result.runs).toBeGreaterThan(1);
   expect(result.items!.map((i) => i.gstin)).toEqual(list);
   expect(result.items!.every((i) => i.status === 'done' && i.kind === 'gstr2b')).toBe(true);
+  expect(result.items!.map((i) => i.outcome)).toEqual(list.map((_, i) => (i === 2 ? 'no-data' : 'data')));
+  expect(result.outcomes).toEqual({ data: 11, 'no-data': 1 });
 
   // every run of the chain stays short: the cursor, not the history, carries the progress
   let runId: string | undefined = handle.firstExecutionRunId;
@@ -69,6 +73,10 @@ test('a list in the store: every GSTIN synced once, over several runs, with a sl
   // a second sync of the same list finds every download done
   const again = (await (await h.start('syncReturnPeriod', { gstinsRef: ref, kinds: ['gstr2b'], retPeriod: '082023', concurrency: 4 })).result()) as SyncResult;
   expect(again).toMatchObject({ total: 12, done: 0, alreadyDone: 12, failed: 0 });
+
+  // refreshGstr2b: every 2B child runs again (the same generation writes nothing); the no-data one now has data
+  const refreshed = (await (await h.start('syncReturnPeriod', { gstinsRef: ref, kinds: ['gstr2b'], retPeriod: '082023', concurrency: 4, refreshGstr2b: true })).result()) as SyncResult;
+  expect(refreshed).toMatchObject({ total: 12, done: 12, alreadyDone: 0, failed: 0, outcomes: { data: 12 } });
 });
 
 test('a bad line in the list fails the sync at once, naming the line; a missing list likewise', async () => {

@@ -57,6 +57,7 @@ export function fastDownloadConfig(over: Partial<DownloadConfig> = {}): Download
   return {
     ...DEFAULT_CONFIG,
     poll: { initialMs: 200, factor: 1.5, maxMs: 1000, jitter: 0.2, deadlineMs: 120_000 },
+    notGenerated: { retryMs: 1000, maxAsks: 3, maxQueuedWaits: 3 },
     gstinChecksum: 'off',
     activity: {
       shortTimeoutMs: 10_000,

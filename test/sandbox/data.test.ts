@@ -149,7 +149,7 @@ describe('amounts add up', () => {
     const d = r.json.data.data;
     const own = GSTIN_A.slice(0, 2);
     let igst = 0;
-    for (const section of ['b2b', 'b2ba', 'cdnr', 'cdnra']) {
+    for (const section of ['b2b', 'b2ba', 'cdnr', 'cdnra', 'ecom', 'ecoma']) {
       for (const g of d.docdata[section] ?? []) {
         for (const doc of g.inv ?? g.nt) {
           const sum = doc.items.reduce((a: number, i: any) => a + i.txval + i.igst + i.cgst + i.sgst + i.cess, 0);

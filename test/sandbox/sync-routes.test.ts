@@ -15,14 +15,20 @@ const gstr2b = (gstin: string, rtnprd: string, fileNum?: number, header = gstin)
   eas(h.url, token, ROUTES.gstr2b('v3.0', gstin, rtnprd, fileNum), { gstin: header });
 const irn = (value: string, gstin = GSTIN_A) => eas(h.url, token, ROUTES.irnDetails('v1.0', value), { gstin });
 
-/** inv/nt/doclist/boe rows and impg rows, counted independently of the sandbox. */
-function docsIn(docdata: Record<string, any[]>): number {
-  let n = 0;
-  for (const [section, rows] of Object.entries(docdata)) {
-    if (section === 'impg') n += rows.length;
-    else for (const g of rows) n += (g.inv ?? g.nt ?? g.doclist ?? g.boe ?? []).length;
+/** The document rows of one block: inv/nt/doclist/boe rows, impg rows, and itcrev's nested b2b groups. */
+function rowsOf(block: Record<string, any[]> | undefined): unknown[] {
+  const out: unknown[] = [];
+  for (const [section, rows] of Object.entries(block ?? {})) {
+    if (section === 'impg') out.push(...rows);
+    else if (section === 'itcrev') for (const nest of rows) for (const g of nest.b2b) out.push(...g.inv);
+    else for (const g of rows) out.push(...(g.inv ?? g.nt ?? g.doclist ?? g.boe ?? []));
   }
-  return n;
+  return out;
+}
+
+/** Documents of an answer (docdata and docRejdata), counted independently of the sandbox. */
+function docsIn(d: { docdata?: Record<string, any[]>; docRejdata?: Record<string, any[]> }): number {
+  return rowsOf(d.docdata).length + rowsOf(d.docRejdata).length;
 }
 
 describe('GSTR-2B', () => {
@@ -35,7 +41,7 @@ describe('GSTR-2B', () => {
     expect(d).toMatchObject({ gstin: GSTIN_A, rtnprd: '052024', gendt: '14-06-2024' });
     expect(d.fc).toBeUndefined();
     expect(d.itcsumm.itcavl.nonrevsup).toEqual(expect.objectContaining({ igst: expect.any(Number) }));
-    expect(docsIn(d.docdata)).toBe(25);
+    expect(docsIn(d)).toBe(25);
     expect(d.docdata.b2b[0]).toEqual(expect.objectContaining({ ctin: expect.any(String), trdnm: expect.any(String), inv: expect.any(Array) }));
   });
 
@@ -51,11 +57,9 @@ describe('GSTR-2B', () => {
     for (let f = 1; f <= 3; f++) {
       const part = await gstr2b(GSTIN_B, '122023', f);
       expect(part.status).toBe(200);
-      counts.push(docsIn(part.json.data.data.docdata));
-      for (const [section, rows] of Object.entries(part.json.data.data.docdata as Record<string, any[]>)) {
-        const docs = section === 'impg' ? rows : rows.flatMap((g) => g.inv ?? g.nt ?? g.doclist ?? g.boe);
-        for (const doc of docs) numbers.add(JSON.stringify(doc));
-      }
+      const pd = part.json.data.data;
+      counts.push(docsIn(pd));
+      for (const doc of [...rowsOf(pd.docdata), ...rowsOf(pd.docRejdata)]) numbers.add(JSON.stringify(doc));
     }
     expect(counts).toEqual([10, 10, 3]);
     expect(numbers.size).toBe(23);
@@ -98,6 +102,21 @@ describe('GSTR-2B', () => {
       args: { 'gstn-err': { 'status-code': '0', 'error-code': 'RET11402', message: 'Unauthorized User' } },
     });
     await h.admin.openSessions([GSTIN_A]);
+  });
+});
+
+describe('GSTR-2B in its current shape (v4, after IMS)', () => {
+  it('serves every section GSTN does: ecom/ecoma, isd/isda doclist, flat impg, nested itcrev, docRejdata and cpSummRej', async () => {
+    await h.admin.config({ gstins: { [GSTIN_A]: { gstr2bRecords: 400 } } });
+    const d = (await gstr2b(GSTIN_A, '062024')).json.data.data;
+    expect(Object.keys(d.docdata).sort()).toEqual(['b2b', 'b2ba', 'cdnr', 'cdnra', 'ecom', 'ecoma', 'impg', 'impgsez', 'isd', 'isda', 'itcrev']);
+    expect(d.docdata.impg[0]).toEqual(expect.objectContaining({ boenum: expect.any(String), portcode: expect.any(String) }));
+    expect(d.docdata.impg[0].ctin).toBeUndefined();
+    expect(d.docdata.isda[0].doclist[0]).toEqual(expect.objectContaining({ odocnum: expect.any(String), doctyp: 'ISDI' }));
+    expect(d.docdata.itcrev[0].b2b[0].inv.length).toBeGreaterThan(0);
+    expect(rowsOf(d.docRejdata).length).toBeGreaterThan(0);
+    expect(Object.keys(d.cpSummRej).length).toBeGreaterThan(0);
+    expect(docsIn(d)).toBe(400);
   });
 });
 

@@ -19,7 +19,9 @@ test.each([
   [ERRORS.gstnReturnedError, gstnErrorArgs('unauthorized'), 'GstnSessionExpired', true],
   [ERRORS.gstnReturnedError, gstnErrorArgs('sessionMaxAge'), 'GstnSessionEnded', true],
   [ERRORS.gstnReturnedError, gstnErrorArgs('invalidOtp'), 'InvalidOtp', true],
-  [ERRORS.gstnReturnedError, gstnErrorArgs('notGenerated'), 'EasNotReady', true],
+  [ERRORS.gstnReturnedError, gstnErrorArgs('notGenerated'), 'GstnAnswer', true],
+  [ERRORS.gstnReturnedError, gstnErrorArgs('noDocs2b1016'), 'GstnAnswer', true],
+  [ERRORS.gstnReturnedError, gstnErrorArgs('apiAccessDisabled'), 'GstnApiAccessDisabled', true],
   [ERRORS.gstnReturnedError, gstnErrorArgs('gstnDown'), 'EasTransient', false],
   [ERRORS.gstnReturnedError, { 'gstn-err': { 'error-code': 'XYZ999' } }, 'EasTransient', false],
 ] as const)('%s %j → %s (non-retryable: %s)', (spec, args, type, nonRetryable) => {

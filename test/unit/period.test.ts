@@ -99,9 +99,21 @@ describe('validateSyncInput', () => {
     expect(fieldOf({ gstins: ['27AAPFU0939F1ZV'], supplyType: 'B2C' })).toMatchObject({ field: 'supplyType' });
     expect(fieldOf({ gstins: ['27AAPFU0939F1ZV'], einvoiceAs: 'buyer' })).toMatchObject({ field: 'einvoiceAs' });
     expect(fieldOf({ gstins: ['27AAPFU0939F1ZV'], concurrency: 0 })).toMatchObject({ field: 'concurrency' });
+    expect(fieldOf({ gstins: ['27AAPFU0939F1ZV'], refreshGstr2b: 'yes' })).toMatchObject({ field: 'refreshGstr2b' });
     expect(fieldOf({ gstins: ['27AAPFU0939F1ZV'], section: 'B2B' })).toMatchObject({ field: 'section' });
     expect(fieldOf('27AAPFU0939F1ZV')).toMatchObject({ field: 'input' });
   });
+});
+
+test('refreshGstr2b: only the 2B children may run again', () => {
+  const opts = { gstinChecksum: 'strict' as const, now: new Date('2026-11-22T10:00:00Z') };
+  const plan = validateSyncInput({ gstins: ['27AAPFU0939F1ZV'], refreshGstr2b: true }, opts);
+  expect(plan.refreshGstr2b).toBe(true);
+  expect(childSpecs(plan, '102026', at('2026-11-22T10:00:00Z')).map((s) => [s.kind, s.refresh ?? false])).toEqual([
+    ['gstr2b', true],
+    ['einvoice', false],
+  ]);
+  expect(validateSyncInput({ gstins: ['27AAPFU0939F1ZV'], refreshGstr2b: false }, opts).refreshGstr2b).toBeUndefined();
 });
 
 test('child ids are the client library ids, one per GSTIN, kind and e-invoice side', () => {

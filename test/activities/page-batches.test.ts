@@ -157,4 +157,35 @@ describe('awaitTask', () => {
     expect(await runIn(mock, env.acts.awaitTask, taskId, opts(new Date().toISOString()))).toEqual({ status: 'processing', polls: 6 });
     expect((await env.admin.requests()).byRoute.taskStatus?.total ?? 0).toBe(before);
   });
+
+  test("a task that failed with GSTN's answer (no IMS documents) → failed with the outcome and the GSTN code, as checkTask says", async () => {
+    await env.admin.answer({ gstin: GSTIN, kind: 'ims', section: 'B2BCN', answer: 'no-data', times: 1 });
+    try {
+      const t = await run(env.acts.submitIms, GSTIN, 'B2BCN', undefined);
+      const r = await runIn(new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs: Date.now() - 1000 }, { interceptors: [errorMap] }), env.acts.awaitTask, t, opts(new Date().toISOString()));
+      const s = await run(env.acts.checkTask, t);
+      expect(s.outcome).toBe('no-data');
+      expect(s.gstnCode).toMatch(/\d/);
+      expect(r).toMatchObject({ status: 'failed', polls: 2, outcome: 'no-data', gstnCode: s.gstnCode });
+    } finally {
+      await env.admin.clearAnswers();
+    }
+  });
+});
+
+test('an IRN range: an IRN GSTN has no e-invoice for (EINV30107) comes back as missing, the rest are stored', async () => {
+  const gstin = '29HJKPS9689A8Z4';
+  const where: DownloadLocation = { gstin, period: '2025-02-05', kind: 'irn', section: 'batch-missing' };
+  const irns = ['a', 'b', 'c'].map((ch) => ch.repeat(64));
+  await env.admin.answer({ gstin, kind: 'irn', answer: 'no-data', times: 1 });
+  try {
+    const mock = new MockActivityEnvironment(undefined, { interceptors: [errorMap] });
+    const r = await runIn(mock, env.acts.fetchIrnBatch, gstin, irns, where, { from: 1, to: 3, concurrency: 1 });
+    expect(r).toMatchObject({ from: 1, to: 3, pages: 3, fetched: 3, records: 2 });
+    expect(r.missing).toEqual([{ key: irns[0], gstnCode: 'EINV30107' }]);
+    const names = (await listFolder(env, where)).filter((n) => !n.startsWith('.'));
+    expect(names).toEqual([`irn-${irns[1]}.json`, `irn-${irns[2]}.json`]);
+  } finally {
+    await env.admin.clearAnswers();
+  }
 });

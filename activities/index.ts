@@ -17,6 +17,10 @@ import { gstr2bSections, imsPageRecords, imsPageSections, sumCounts } from './re
 import type { Scratch } from './scratch';
 import { createSessionActivities } from './session';
 import { finishActivities, irnName, pageName, type PageFile } from './finish';
+import { DEFAULT_CONFIG } from '../domain/config';
+import { createPageActivities, Limiter } from './pages';
+import { createPollingActivities } from './polling';
+import { createGstinListActivities } from './gstin-list';
 import { gstr2bActivities } from './gstr2b';
 
 export type { EinvoiceResult } from './einvoice';
@@ -58,8 +62,12 @@ export function createActivities({ accounts, store, config, notifyUrl, gstinInde
     return store.put(loc, name, body, records);
   }
 
+  const pageRequests = new Limiter(config.pageRequestsPerWorker ?? DEFAULT_CONFIG.pageRequestsPerWorker ?? 64);
   return {
     ...createSessionActivities({ accounts, notifyUrl }),
+    ...createPageActivities({ easFor, store, pageRequests }),
+    ...createPollingActivities({ easFor }),
+    ...createGstinListActivities({ store }),
 
     /** Local activity: the worker's tunables, recorded in history so replays see the same values. */
     async loadDownloadConfig(gstin?: string): Promise<DownloadConfig> {

@@ -1,81 +1,47 @@
 /**
- * Benchmark: end-to-end throughput of an IMS download of many pages on a real Temporal dev server.
+ * Benchmark: end-to-end throughput of an IMS download of many pages on a real Temporal dev server, side by side
+ * with a plain script that does the same download with the project's EasClient (no Temporal).
  *
- *   npm run -s bench -- ims-pages [--pages 200] [--page-size 50] [--concurrency 8] [--can-events 4000] [--sample-ms 50]
+ *   npm run -s bench -- ims-pages [--pages 200] [--page-size 50] [--concurrency 8] [--can-events 4000]
+ *                                 [--latency-ms 0] [--scripts 16,1] [--sample-ms 50]
  *
  * One real worker in this process (createDownloadWorker, fast poll/retry timings as in the integration tests), the
  * sandbox in a child process, the Temporal dev server from provisionTemporal (or TEMPORAL_ADDRESS). Times the
  * workflow from start to result, follows the continue-as-new chain for history events, samples this (worker)
- * process's memory, and checks every stored page against the sandbox's truth. Prints one JSON object.
+ * process's memory, and checks every stored page against the sandbox's truth. Then, against the same sandbox, the
+ * plain script at each `--scripts` concurrency. Prints one JSON object.
  */
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EasClient } from '../eas/client';
-import { easConfigFromEnv } from '../eas/config';
-import { sandboxEasEnv } from '../sandbox/user';
-import { SandboxAdmin } from '../sandbox/admin';
-import { provisionTemporal } from '../scripts/temporal-server';
 import { FileStore } from '../store/file-store';
 import type { Manifest } from '../store/store';
-import { DEFAULT_CONFIG, type DownloadConfig } from '../domain/config';
+import { DEFAULT_CONFIG } from '../domain/config';
 import type { DownloadSummary } from '../workflows/types';
-import type { WorkerConfig } from '../worker/config';
-import { createDownloadWorker } from '../worker/worker';
-import { checkKnown, intArg, maxRssBytes, mb, MemorySampler, note, parseArgs, report, round, runMain, seconds, sha256File, startSandboxChild } from './lib';
+import { activitySeconds, cpuMeter, fastDownloadConfig, runsOf, startBench } from './harness';
+import { checkKnown, intArg, maxRssBytes, mb, MemorySampler, note, parseArgs, report, round, runMain, seconds, sha256File } from './lib';
+import { plainScriptIms, type ScriptRun } from './plain-script';
 
 const GSTIN = '27AAPFU0939F1ZV';
-const noop = (): undefined => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => note(m) };
 
-/** The integration tests' fast timings: short first poll, quick retries. */
-function fastDownloadConfig(over: Partial<DownloadConfig>): DownloadConfig {
-  return {
-    ...DEFAULT_CONFIG,
-    poll: { initialMs: 200, factor: 1.5, maxMs: 1000, jitter: 0.2, deadlineMs: 120_000 },
-    gstinChecksum: 'off',
-    activity: {
-      shortTimeoutMs: 10_000,
-      pageTimeoutMs: 20_000,
-      zipTimeoutMs: 60_000,
-      heartbeatMs: 10_000,
-      retryInitialMs: 100,
-      retryMaxMs: 1000,
-      retryWindowMs: 120_000,
-    },
-    ...over,
-  };
-}
-
-interface RunEvents {
-  runId: string;
-  events: number;
-}
-
-/** Every run of the workflow, oldest first, following workflowExecutionContinuedAsNewEventAttributes.newExecutionRunId. */
-async function runsOf(client: Client, workflowId: string, firstRunId: string): Promise<RunEvents[]> {
-  const runs: RunEvents[] = [];
-  let runId: string | undefined = firstRunId;
-  while (runId) {
-    const id: string = runId;
-    const events = (await client.workflow.getHandle(workflowId, id).fetchHistory()).events ?? [];
-    runs.push({ runId: id, events: events.length });
-    runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return runs;
+function intList(raw: string | undefined): number[] {
+  if (raw === undefined || raw === '' || raw === 'none') return [];
+  const out = raw.split(',').map(Number);
+  if (out.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--scripts must be a comma-separated list of concurrencies, got "${raw}"`);
+  return out;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs();
-  checkKnown(args, ['pages', 'page-size', 'concurrency', 'can-events', 'sample-ms']);
+  checkKnown(args, ['pages', 'page-size', 'concurrency', 'can-events', 'sample-ms', 'latency-ms', 'scripts']);
   const params = {
     pages: intArg(args, 'pages', 200),
     pageSize: intArg(args, 'page-size', 50),
     concurrency: Math.max(1, intArg(args, 'concurrency', 8)),
     continueAsNewEvents: intArg(args, 'can-events', DEFAULT_CONFIG.continueAsNewEvents),
+    latencyMs: intArg(args, 'latency-ms', 0),
+    scripts: intList(args.get('scripts')),
     sampleMs: intArg(args, 'sample-ms', 50),
     gstin: GSTIN,
     section: 'B2B',
@@ -83,67 +49,58 @@ async function main(): Promise<void> {
   if (params.pages < 1 || params.pageSize < 1) throw new Error('--pages and --page-size must be at least 1');
   const input = { gstin: GSTIN, section: params.section };
 
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  let t = performance.now();
-  const temporal = await provisionTemporal({ headless: true, dynamicConfig: {}, log: note });
-  const temporalSeconds = seconds(t);
-  const sandbox = await startSandboxChild();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'gst-bench-ims-'));
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const bench = await startBench({
+    // short activities at the production 1 min: finishDownload reads every page back (20,000 at the largest size)
+    download: fastDownloadConfig({
+      concurrency: params.concurrency,
+      continueAsNewEvents: params.continueAsNewEvents,
+      activity: { ...fastDownloadConfig().activity, shortTimeoutMs: 60_000, retryWindowMs: 600_000 },
+    }),
+    maxConcurrentActivities: Math.max(16, params.concurrency + 4),
+  });
+  const { client, admin } = bench;
+  const scriptDir = await mkdtemp(path.join(tmpdir(), 'gst-bench-script-'));
   try {
-    const admin = new SandboxAdmin(sandbox.url);
     await admin.config({ gstins: { [GSTIN]: { imsRecords: params.pages * params.pageSize, imsPageSize: params.pageSize } }, taskSeconds: 0 });
+    // every EAS call (not the admin API) answers latencyMs later, as a gateway far away would
+    if (params.latencyMs > 0) await admin.addFaults({ route: '*', kind: 'latency', latencyMs: params.latencyMs });
     const truth = await admin.truth('ims', input);
     if (truth.pages !== params.pages) throw new Error(`sandbox serves ${truth.pages} pages, expected ${params.pages}`);
 
-    t = performance.now();
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
-    const bundleSeconds = seconds(t);
-
-    const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
-    const native = await NativeConnection.connect({ address: temporal.address });
-    cleanups.push(() => native.close());
-    const taskQueue = `bench-ims-${process.pid}-${Date.now()}`;
-    const config: WorkerConfig = {
-      address: temporal.address,
-      namespace: temporal.namespace,
-      taskQueue,
-      dataDir,
-      eas: { ...easConfigFromEnv(sandboxEasEnv(sandbox.url)), timeoutMs: 10_000 },
-      download: fastDownloadConfig({ concurrency: params.concurrency, continueAsNewEvents: params.continueAsNewEvents }),
-      maxConcurrentActivities: Math.max(16, params.concurrency + 4),
-      maxCachedWorkflows: 50,
-      shutdownGraceMs: 5000,
+    // The script at the worker's concurrency runs once before the worker and once after (the machine is shared: the
+    // ratio uses their mean, so load that comes and goes during the run weighs on both sides alike).
+    const scripts: ScriptRun[] = [];
+    const script = async (c: number): Promise<ScriptRun> => {
+      note(`plain EasClient script, ${c} in flight…`);
+      const run = await plainScriptIms({ eas: bench.workerConfig.eas, dataDir: scriptDir, gstin: GSTIN, section: params.section, concurrency: c });
+      if (run.records !== truth.records) throw new Error(`script (${c} in flight) stored ${run.records} records, truth ${truth.records}`);
+      scripts.push(run);
+      return run;
     };
-    const worker = await createDownloadWorker({ connection: native, config, workflowBundle, eas: new EasClient(config.eas) });
-    const running = worker.run();
-    cleanups.unshift(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
+    if (params.scripts.includes(params.concurrency)) await script(params.concurrency);
 
-    note(`IMS download of ${params.pages} pages × ${params.pageSize} records, page concurrency ${params.concurrency}…`);
+    note(`IMS download of ${params.pages} pages × ${params.pageSize} records, page concurrency ${params.concurrency}, latency ${params.latencyMs} ms…`);
+    const fetchesBefore = (await admin.requests()).byRoute.taskPage?.total ?? 0;
     const before = process.memoryUsage();
     const maxRssBefore = maxRssBytes();
     const sampler = new MemorySampler(params.sampleMs).start();
-    t = performance.now();
-    const handle = await client.workflow.start('downloadImsInvoices', {
-      taskQueue,
-      workflowId: `bench-ims-${Date.now()}`,
-      args: [input],
-    });
-    const summary = (await handle.result()) as DownloadSummary;
+    const cpu = cpuMeter(bench.serverPid);
+    const t = performance.now();
+    const handle = await client.workflow.start('downloadImsInvoices', { taskQueue: bench.taskQueue, workflowId: `bench-ims-${Date.now()}`, args: [input] });
+    const summary = (await handle.result().catch((e: { cause?: { message?: string; cause?: { message?: string } } }) => {
+      throw new Error(`the download failed: ${e.cause?.message ?? ''} ${e.cause?.cause?.message ?? ''}`);
+    })) as DownloadSummary;
     const downloadSeconds = seconds(t);
+    const cpuUsed = cpu.stop();
     const peaks = sampler.stop();
     const maxRssAfter = maxRssBytes();
 
     const runs = await runsOf(client, handle.workflowId, handle.firstExecutionRunId);
+    const activities = await activitySeconds(client, handle.workflowId, runs);
     const requests = await admin.requests();
 
     // Verify: the manifest lists exactly the truth's pages, and each file on disk has the truth's bytes and sha256.
-    const store = new FileStore(dataDir);
+    const store = new FileStore(bench.dataDir);
     const manifest = JSON.parse((await store.read(summary.manifest)).toString('utf8')) as Manifest;
     const problems: string[] = [];
     if (manifest.files.length !== truth.files.length) problems.push(`manifest lists ${manifest.files.length} files, truth ${truth.files.length}`);
@@ -158,7 +115,12 @@ async function main(): Promise<void> {
       if (got.records !== want.records) problems.push(`${want.name}: ${got.records} records, want ${want.records}`);
     }
     if (summary.records !== truth.records) problems.push(`summary has ${summary.records} records, truth ${truth.records}`);
-    const pageFetches = requests.byRoute.taskPage?.total ?? 0;
+    const pageFetches = (requests.byRoute.taskPage?.total ?? 0) - fetchesBefore;
+
+    // The plain script against the same sandbox, right after the worker (same machine load, same latency).
+    for (const c of params.scripts) await script(c);
+    const same = scripts.filter((s) => s.concurrency === params.concurrency);
+    const scriptSeconds = same.length ? same.reduce((n, s) => n + s.seconds, 0) / same.length : undefined;
 
     const peakRss = maxRssAfter > maxRssBefore ? maxRssAfter : peaks.peakRssBytes;
     report({
@@ -170,6 +132,9 @@ async function main(): Promise<void> {
       seconds: downloadSeconds,
       pagesPerSecond: round(params.pages / downloadSeconds, 1),
       recordsPerSecond: Math.round(summary.records / downloadSeconds),
+      scripts,
+      scriptSecondsAtSameConcurrency: scriptSeconds === undefined ? null : round(scriptSeconds, 3),
+      workerOverScript: scriptSeconds ? round(downloadSeconds / scriptSeconds, 2) : null,
       runs: runs.length,
       historyEvents: runs.reduce((n, r) => n + r.events, 0),
       historyEventsPerRun: runs.map((r) => r.events),
@@ -178,6 +143,8 @@ async function main(): Promise<void> {
         .filter(([route]) => route !== 'admin' && route !== 'unknown')
         .reduce((n, [, r]) => n + r.total, 0),
       polls: summary.polls ?? null,
+      activities,
+      cpu: cpuUsed,
       memory: {
         baselineRssMB: mb(before.rss),
         peakRssMB: mb(peakRss),
@@ -188,16 +155,14 @@ async function main(): Promise<void> {
         samples: peaks.samples,
         sampleMs: params.sampleMs,
       },
-      setupSeconds: { temporal: temporalSeconds, bundle: bundleSeconds },
+      setupSeconds: bench.setupSeconds,
       verified: problems.length === 0,
       ...(problems.length ? { problems: problems.slice(0, 20) } : {}),
     });
     if (problems.length) process.exitCode = 1;
   } finally {
-    for (const c of cleanups) await c().catch((e: unknown) => note(`cleanup: ${String(e)}`));
-    await sandbox.stop();
-    await temporal.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.close();
+    await rm(scriptDir, { recursive: true, force: true });
   }
 }
 

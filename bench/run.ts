@@ -8,7 +8,10 @@ import * as path from 'node:path';
 
 const BENCHES: Record<string, string> = {
   'einvoice-zip': 'memory and speed of downloadEinvoiceResult on a big e-invoice ZIP (sandbox in a child process)',
-  'ims-pages': 'end-to-end IMS download of many pages on a Temporal dev server with one real worker',
+  'ims-pages': 'end-to-end IMS download of many pages on a Temporal dev server with one real worker, beside a plain EasClient script',
+  polling: 'history written while a download waits for a slow EAS task (30 minutes, and past the 24-hour deadline), scaled in time',
+  priority: 'whether the server runs on-demand downloads ahead of a sync backlog (priority) and interleaves GSTINs (fairness), measured',
+  'fleet-sync': 'one sync over a fleet of GSTINs (every child a real download): downloads/min, CPU per download, the sync history',
   'einvoice-slow-link': 'a big e-invoice ZIP over a slow sandbox link on a real worker process (optionally SIGKILLed mid-transfer)',
 };
 

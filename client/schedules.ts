@@ -26,6 +26,13 @@ export const DEFAULT_DAY_OF_MONTH = 15;
 export const DEFAULT_TIME = '06:00';
 /** A missed run (server down) is still taken if the server is back within this long. */
 export const CATCHUP_WINDOW = '7 days';
+/**
+ * Each run starts at a random moment up to this long after its calendar time (the server draws it, per run), so a
+ * fleet of schedules created with the same day and time does not hit EAS and GSTN in the same minute.
+ */
+export const DEFAULT_JITTER = '30 minutes';
+/** At most this much jitter: a run stays on its day, well before the month ends. */
+export const MAX_JITTER_MINUTES = 6 * 60;
 /** Scheduled runs and triggers: at most one sync running, at most one waiting behind it (no month is dropped). */
 export const SCHEDULE_OVERLAP = ScheduleOverlapPolicy.BUFFER_ONE;
 /** Backfills: every backfilled month runs, one after another. */
@@ -39,6 +46,8 @@ export interface SyncScheduleOptions {
   dayOfMonth?: number | string;
   /** HH:MM in India. Default 06:00. */
   time?: string;
+  /** Runs start up to this long after their time: '45m', '2h', '30 minutes', '0' (none). Default 30 minutes, at most 6 h. */
+  jitter?: string;
   note?: string;
   paused?: boolean;
   gstinChecksum?: 'strict' | 'off';
@@ -55,6 +64,8 @@ export interface SyncScheduleInfo {
   taskQueue?: string;
   /** e.g. "day 15 at 06:00 Asia/Kolkata" */
   when: string;
+  /** Each run starts up to this many ms after its time (server-side jitter; 0 = none). */
+  jitterMs: number;
   overlap?: string;
   catchupWindowMs?: number;
   nextRuns: Array<{ at: string; retPeriod: string }>;
@@ -71,6 +82,11 @@ export function syncScheduleId(gstins: string[]): string {
   return `gst-sync-${sorted[0]}-and-${sorted.length - 1}-${h}`;
 }
 
+/** The default schedule id of a sync over a list in the store: named after the list. */
+export function listScheduleId(ref: string): string {
+  return `gst-sync-list-${ref.replace(/[^A-Za-z0-9._-]+/g, '-')}`.slice(0, 200);
+}
+
 const SCHEDULE_ID_FORMAT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 function checkScheduleId(id: unknown): string {
@@ -85,6 +101,16 @@ export function parseTime(value: unknown): { hour: number; minute: number } {
   const m = typeof value === 'string' ? /^([01]?[0-9]|2[0-3]):([0-5][0-9])$/.exec(value.trim()) : null;
   if (!m) throw new InvalidInputError('time', `"${String(value)}" is not a time of day HH:MM (00:00-23:59, India time)`);
   return { hour: Number(m[1]), minute: Number(m[2]) };
+}
+
+/** '30m', '2h', '45 minutes', '1 hour', '0' → minutes (0 to MAX_JITTER_MINUTES). */
+export function parseJitter(value: unknown): number {
+  const m = typeof value === 'string' ? /^\s*([0-9]+)\s*(m|min|mins|minutes?|h|hours?)?\s*$/i.exec(value) : null;
+  const minutes = m ? Number(m[1]) * (m[2] && m[2].toLowerCase().startsWith('h') ? 60 : 1) : NaN;
+  if (!m || (Number(m[1]) > 0 && !m[2]) || !(minutes >= 0 && minutes <= MAX_JITTER_MINUTES)) {
+    throw new InvalidInputError('jitter', `"${String(value)}" is not a jitter from 0 to 6h (e.g. 30m, 2h, 0 for none)`);
+  }
+  return minutes;
 }
 
 export function checkDayOfMonth(value: unknown): number {
@@ -104,11 +130,20 @@ export async function createSyncSchedule(client: Client, input: SyncInput, o: Sy
   const { retPeriod: _none, ...args } = plan;
   const dayOfMonth = checkDayOfMonth(o.dayOfMonth ?? DEFAULT_DAY_OF_MONTH);
   const { hour, minute } = parseTime(o.time ?? DEFAULT_TIME);
-  const scheduleId = checkScheduleId(o.scheduleId ?? syncScheduleId(plan.gstins));
+  const jitterMinutes = parseJitter(o.jitter ?? DEFAULT_JITTER);
+  // the jittered start must stay in the month the calendar says (day 28 at 23:00 + 2 h would be March 2 in February)
+  if (hour * 60 + minute + jitterMinutes >= 24 * 60) {
+    throw new InvalidInputError('jitter', `${o.jitter ?? DEFAULT_JITTER} after ${o.time ?? DEFAULT_TIME} runs into the next day; start earlier or jitter less`);
+  }
+  const scheduleId = checkScheduleId(o.scheduleId ?? (plan.gstinsRef ? listScheduleId(plan.gstinsRef) : syncScheduleId(plan.gstins)));
   const taskQueue = o.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE_DEFAULT;
   const handle = await client.schedule.create({
     scheduleId,
-    spec: { calendars: [{ dayOfMonth, hour, minute, comment: 'monthly GST sync' }], timezone: SYNC_TIMEZONE },
+    spec: {
+      calendars: [{ dayOfMonth, hour, minute, comment: 'monthly GST sync' }],
+      timezone: SYNC_TIMEZONE,
+      ...(jitterMinutes > 0 && { jitter: jitterMinutes * 60_000 }),
+    },
     action: {
       type: 'startWorkflow',
       workflowType: SYNC_WORKFLOW_TYPE,
@@ -122,7 +157,7 @@ export async function createSyncSchedule(client: Client, input: SyncInput, o: Sy
     memo: { kind: 'gst-sync', ...(o.note ? { note: o.note } : {}) },
     state: { paused: o.paused ?? false, ...(o.note ? { note: o.note } : {}) },
   });
-  return { scheduleId, handle, input: args, when: whenText(dayOfMonth, hour, minute) };
+  return { scheduleId, handle, input: args, when: whenText(dayOfMonth, hour, minute), jitterMs: jitterMinutes * 60_000 };
 }
 
 function whenText(day: number | string, hour: number | string, minute: number | string): string {
@@ -156,6 +191,7 @@ function calendarShape(d: ScheduleDescription): { dayOfMonth: number; hour: numb
 
 function info(d: ScheduleDescription): SyncScheduleInfo {
   const shape = calendarShape(d);
+  const jitterMs = d.spec.jitter ?? 0;
   const when = shape ? whenText(shape.dayOfMonth, shape.hour, shape.minute) : 'custom spec';
   const action = d.action.type === 'startWorkflow' ? d.action : undefined;
   return {
@@ -166,6 +202,7 @@ function info(d: ScheduleDescription): SyncScheduleInfo {
     ...(action?.args?.[0] ? { input: action.args[0] as Omit<SyncPlan, 'retPeriod'> } : {}),
     ...(action ? { taskQueue: action.taskQueue } : {}),
     when,
+    jitterMs,
     overlap: d.policies.overlap,
     catchupWindowMs: d.policies.catchupWindow,
     nextRuns: d.info.nextActionTimes.map((t) => ({ at: t.toISOString(), retPeriod: previousPeriodIst(t.getTime()) })),

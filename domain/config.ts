@@ -20,6 +20,11 @@ export interface PollConfig {
   jitter: number;
   /** Give up polling a task after this long from its first submission. */
   deadlineMs: number;
+  /**
+   * Status checks are the retries of one activity for this long (retries write no history), then the workflow
+   * records the count and starts the next window. Absent in configs recorded before it existed.
+   */
+  windowMs?: number;
 }
 
 /** Waiting for an OTP when the GSTN session has ended (stage AWAITING_OTP). */
@@ -46,8 +51,12 @@ export interface DownloadConfig {
   poll: PollConfig;
   /** Absent in configs recorded before outcomes existed: DEFAULT_CONFIG.notGenerated applies. */
   notGenerated?: NotGeneratedConfig;
-  /** Pages (IMS), files (GSTR-2B) or IRNs fetched at once. */
+  /** Pages (IMS), files (GSTR-2B) or IRNs fetched at once, per download (GST_PAGE_CONCURRENCY). */
   concurrency: number;
+  /** Pages (IMS) or IRNs per range activity (GST_PAGES_PER_ACTIVITY). Absent in configs recorded before it existed. */
+  pagesPerActivity?: number;
+  /** Gateway page requests in flight at once on one worker, over all its downloads (GST_WORKER_PAGE_REQUESTS). */
+  pageRequestsPerWorker?: number;
   /** A task that ends `failed` is submitted again at most this many times. */
   maxFailedResubmits: number;
   /** A task whose result expired (404 after retention) is submitted again at most this many times. */
@@ -84,9 +93,11 @@ export interface DownloadConfig {
 const MINUTE = 60_000;
 
 export const DEFAULT_CONFIG: DownloadConfig = {
-  poll: { initialMs: 10_000, factor: 1.6, maxMs: 5 * MINUTE, jitter: 0.2, deadlineMs: 24 * 60 * MINUTE },
+  poll: { initialMs: 10_000, factor: 1.6, maxMs: 5 * MINUTE, jitter: 0.2, deadlineMs: 24 * 60 * MINUTE, windowMs: 60 * MINUTE },
   notGenerated: { retryMs: 24 * 60 * MINUTE, maxAsks: 10, maxQueuedWaits: 5 },
   concurrency: 8,
+  pagesPerActivity: 500,
+  pageRequestsPerWorker: 64,
   maxFailedResubmits: 3,
   maxExpiredResubmits: 2,
   maxSessionRefreshes: 3,

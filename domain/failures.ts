@@ -33,6 +33,8 @@ export const FAILURE_TYPES = [
   'StoreDenied',
   /** The object store or the way to it failed (S3 5xx, throttling, connection refused); retried with backoff. */
   'StoreUnavailable',
+  /** The task is still processing: a retry of the status check (the poll schedule), never seen by a workflow. */
+  'TaskProcessing',
   /** The task was still processing at its deadline. */
   'DeadlineExceeded',
   /** The task's own result says it failed: the workflow submits the job again (bounded). */

@@ -17,9 +17,15 @@ export const MAX_IRNS = 1000;
 export const SYNC_KINDS = ['gstr2b', 'einvoice', 'ims'] as const;
 /** Which side of the e-invoices to download for each GSTIN: as recipient (inward, default), supplier, or both. */
 export const EINVOICE_ROLES = ['recipient', 'supplier', 'both'] as const;
-export const MAX_SYNC_GSTINS = 50;
-export const MAX_SYNC_CONCURRENCY = 16;
+/** GSTINs given in the input itself (they are recorded in history with it). */
+export const MAX_SYNC_GSTINS = 1000;
+/** GSTINs in a list the sync reads from the store (`gstinsRef`), a few hundred at a time. */
+export const MAX_SYNC_LIST_GSTINS = 100_000;
+/** Child downloads in flight at once (the sliding window). */
+export const MAX_SYNC_CONCURRENCY = 64;
 export const DEFAULT_SYNC_CONCURRENCY = 4;
+/** A store reference: folder/…/file, each part letters, digits, `.`, `_`, `-` (no `.` or `..` parts). */
+export const STORE_REF_FORMAT = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 const show = (v: unknown) => `"${String(v)}"`;
 const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v);
@@ -94,7 +100,11 @@ const listOf = <T extends z.ZodType>(item: T, norm: (v: unknown) => unknown, abs
   );
 
 export const syncInputSchema = strict({
-  gstins: listOf(gstinString, upper, true).meta({ description: `GSTINs to sync (1 to ${MAX_SYNC_GSTINS}); an array or a comma-separated string` }),
+  gstins: listOf(gstinString, upper, true).meta({ description: `GSTINs to sync (1 to ${MAX_SYNC_GSTINS}); an array or a comma-separated string. Or, instead, gstinsRef` }),
+  gstinsRef: optional(
+    z.string().regex(STORE_REF_FORMAT, { error: (iss) => `${show(iss.input)} is not a store reference (folder/file.txt: letters, digits, . _ -)` }),
+    trimmed,
+  ).meta({ description: `A list of GSTINs in the store (one per line, # comments; up to ${MAX_SYNC_LIST_GSTINS}), e.g. lists/acme.txt under DATA_DIR`, examples: ['lists/acme.txt'] }),
   kinds: optional(listOf(z.string(), lower), undefined).meta({ description: `Kinds to download: ${SYNC_KINDS.join(', ')} (default gstr2b, einvoice)` }),
   retPeriod: optional(retPeriod, trimmed),
   supplyType: optional(oneOf(SUPPLY_TYPES), upper),

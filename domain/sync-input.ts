@@ -6,7 +6,7 @@ import { IMS_SECTIONS, type ImsSection, type SupplyType } from './gst';
 import { InvalidInputError, parseInput, validateGstin, validateReturnPeriod, type ValidationOptions } from './inputs';
 import { DEFAULT_SYNC_CONCURRENCY, EINVOICE_ROLES, MAX_SYNC_GSTINS, SYNC_KINDS, syncInputSchema } from './schemas';
 
-export { DEFAULT_SYNC_CONCURRENCY, EINVOICE_ROLES, MAX_SYNC_CONCURRENCY, MAX_SYNC_GSTINS, SYNC_KINDS } from './schemas';
+export { DEFAULT_SYNC_CONCURRENCY, EINVOICE_ROLES, MAX_SYNC_CONCURRENCY, MAX_SYNC_GSTINS, MAX_SYNC_LIST_GSTINS, STORE_REF_FORMAT, SYNC_KINDS } from './schemas';
 
 export type SyncKind = (typeof SYNC_KINDS)[number];
 /** The default: the two per-period downloads. IMS has no period, so a monthly run of it is opt-in. */
@@ -14,7 +14,10 @@ export const DEFAULT_SYNC_KINDS: SyncKind[] = ['gstr2b', 'einvoice'];
 export type EinvoiceRole = (typeof EINVOICE_ROLES)[number];
 
 export interface SyncInput {
-  gstins: string[];
+  /** The GSTINs (at most MAX_SYNC_GSTINS); or, instead, `gstinsRef`. */
+  gstins?: string[];
+  /** A list of GSTINs in the store (one per line, `#` comments allowed), e.g. `lists/acme.txt` under DATA_DIR. */
+  gstinsRef?: string;
   kinds?: SyncKind[];
   /** MMYYYY; absent → the month before the scheduled start time (or the start time) in India. */
   retPeriod?: string;
@@ -32,7 +35,9 @@ export interface SyncInput {
 
 /** A validated sync input: every option filled in except retPeriod. */
 export interface SyncPlan {
+  /** Empty when the GSTINs come from `gstinsRef`. */
   gstins: string[];
+  gstinsRef?: string;
   kinds: SyncKind[];
   retPeriod?: string;
   supplyType: SupplyType;
@@ -59,12 +64,15 @@ export function validateSyncInput(input: unknown, opts: ValidationOptions): Sync
   const o = parseInput(syncInputSchema, input);
   const mode = opts.gstinChecksum ?? 'strict';
   const gstins = o.gstins.map((g, i) => validateGstin(g, `gstins[${i}]`, mode));
-  if (gstins.length === 0) throw new InvalidInputError('gstins', 'at least one GSTIN is required');
+  if (o.gstinsRef !== undefined) {
+    if (gstins.length > 0) throw new InvalidInputError('gstinsRef', 'give either gstins or gstinsRef, not both');
+  } else if (gstins.length === 0) throw new InvalidInputError('gstins', 'at least one GSTIN is required (or a list in the store: gstinsRef)');
   if (gstins.length > MAX_SYNC_GSTINS) {
-    throw new InvalidInputError('gstins', `at most ${MAX_SYNC_GSTINS} GSTINs per sync (got ${gstins.length}); split them over several schedules`);
+    throw new InvalidInputError('gstins', `at most ${MAX_SYNC_GSTINS} GSTINs in the input (got ${gstins.length}); put the list in the store and pass gstinsRef`);
   }
   const plan: SyncPlan = {
     gstins,
+    ...(o.gstinsRef !== undefined && { gstinsRef: o.gstinsRef }),
     kinds: syncKinds(o.kinds),
     supplyType: o.supplyType ?? 'B2B',
     einvoiceAs: o.einvoiceAs ?? 'recipient',

@@ -125,6 +125,16 @@ export function devServerArgs(o: {
  * Starts `temporal server start-dev` and resolves once its frontend answers RPCs for the namespace.
  * Registers every custom search attribute and the given dynamic config.
  */
+/**
+ * Task queue priority and fairness (a sync's children at priority 4 behind downloads started by hand, one fairness
+ * key per GSTIN). Server 1.29.1 applies neither unless these are on: measured with `npm run bench -- priority`
+ * (bench/README.md). `npm start` sets them; deploy/temporal/dynamicconfig/cluster.yaml carries the same two keys.
+ */
+export const PRIORITY_DYNAMIC_CONFIG: Record<string, unknown> = {
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
+};
+
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const ip = opts.ip ?? '127.0.0.1';
   const headless = opts.headless ?? false;

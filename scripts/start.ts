@@ -24,7 +24,7 @@ import { describeConfig, workerConfigFromEnv } from '../worker/config';
 import { workflowSourceFromEnv } from '../worker/bundle';
 import { createDownloadWorker, logoutAccounts, workerAccounts } from '../worker/worker';
 import { stopInReverse, type Stoppable } from './supervise';
-import { ensureTemporalBinary, findRepoRoot, provisionTemporal } from './temporal-server';
+import { ensureTemporalBinary, findRepoRoot, PRIORITY_DYNAMIC_CONFIG, provisionTemporal } from './temporal-server';
 
 /** SANDBOX_SESSIONS: "all" | "none" | comma-separated GSTINs. Default "all" for npm start. */
 export function parseSessions(value: string | undefined): 'all' | 'none' | string[] {
@@ -91,6 +91,8 @@ async function main(): Promise<void> {
       uiPort,
       ...(codecServer && { uiCodecEndpoint: codecServer.url }),
       dbFile: env.TEMPORAL_DB_FILE || join(root, '.temporal', 'dev.db'),
+      // on-demand downloads ahead of a sync's backlog, GSTINs served fairly (measured: bench/README.md, priority)
+      dynamicConfig: PRIORITY_DYNAMIC_CONFIG,
       // Own process group: a terminal Ctrl-C reaches only us, and the server is stopped last (after the worker).
       detached: true,
       // The server's own lines (warn level); its noise while shutting down is dropped.

@@ -40,6 +40,7 @@ export {
   DEFAULT_STOP_GRACE_MS,
   devServerArgs,
   freePort,
+  PRIORITY_DYNAMIC_CONFIG,
   startDevServer,
   type DevServer,
   type DevServerOptions,

@@ -157,8 +157,11 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
         initialMs: num(env, 'GST_POLL_INITIAL_MS', d.poll.initialMs),
         maxMs: num(env, 'GST_POLL_MAX_MS', d.poll.maxMs),
         deadlineMs: num(env, 'GST_POLL_DEADLINE_MS', d.poll.deadlineMs),
+        windowMs: count(env, 'GST_POLL_WINDOW_MS', d.poll.windowMs ?? 3_600_000),
       },
       concurrency: Math.max(1, num(env, 'GST_PAGE_CONCURRENCY', d.concurrency)),
+      pagesPerActivity: count(env, 'GST_PAGES_PER_ACTIVITY', d.pagesPerActivity ?? 500),
+      pageRequestsPerWorker: count(env, 'GST_WORKER_PAGE_REQUESTS', d.pageRequestsPerWorker ?? 64),
       // AWAITING_OTP: how long a download waits for a new OTP, and its cheap session checks meanwhile.
       otp: otpConfig(env, d.otp),
       // the GSTN session workflow: refresh ahead of expiry while needed, end when idle this long
@@ -233,6 +236,8 @@ export function describeConfig(c: WorkerConfig): Record<string, unknown> {
     ...(c.notifyUrl && { notify: withoutCredentials(c.notifyUrl) }),
     gstinChecksum: c.download.gstinChecksum,
     concurrency: c.download.concurrency,
+    pagesPerActivity: c.download.pagesPerActivity,
+    pageRequestsPerWorker: c.download.pageRequestsPerWorker,
     maxActivities: c.maxConcurrentActivities,
     maxCachedWorkflows: c.maxCachedWorkflows,
     ...(c.maxConcurrentWorkflowTasks !== undefined && { maxWorkflowTasks: c.maxConcurrentWorkflowTasks }),

@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, type MetricMeter } from '@temporalio/common';
 import { Runtime, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Activities, EinvoiceResult, Gstr2bFirst } from '../activities';
+import type { PageBatchResult } from '../activities/pages';
 import type { EasCallObserver } from '../eas/client';
 import { EINVOICE_ZIP } from '../eas/contract';
 import type { StoredFile } from '../store/store';
@@ -36,6 +37,9 @@ function meter(): MetricMeter {
 /** Pages (or files) an activity stored and the bytes it downloaded, from its result. */
 const STORED: Partial<Record<keyof Activities, (result: unknown) => { pages: number; bytes: number }>> = {
   downloadImsPage: (r) => one(r as StoredFile),
+  // a range: every page it stored, counted when it completes (a failed attempt's pages count with its retry)
+  downloadImsPages: (r) => ({ pages: (r as PageBatchResult).pages, bytes: (r as PageBatchResult).bytes }),
+  fetchIrnBatch: (r) => ({ pages: (r as PageBatchResult).pages, bytes: (r as PageBatchResult).bytes }),
   fetchGstr2b: (r) => one((r as Gstr2bFirst).file),
   fetchGstr2bFile: (r) => one(r as StoredFile),
   fetchIrnDetails: (r) => one(r as StoredFile),
@@ -58,12 +62,18 @@ export const activityMetrics: ActivityInterceptorsFactory = (ctx) => ({
       const { activityType, attempt, workflowType } = ctx.info;
       const kind = kindOf(workflowType);
       const m = ctx.metricMeter;
-      if (attempt > 1) m.createCounter(METRICS.retries, 'attempts', 'Activity attempts after the first').add(1, { kind });
+      // awaitTask's attempts are the poll schedule, not retries of a failure
+      const polling = activityType === ('awaitTask' satisfies keyof Activities);
+      if (attempt > 1 && !polling) m.createCounter(METRICS.retries, 'attempts', 'Activity attempts after the first').add(1, { kind });
       let result: unknown;
       try {
         result = await next(input);
       } catch (e) {
         const type = (e instanceof ApplicationFailure && e.type) || (e as Error)?.name || 'Error';
+        if (polling && type === 'TaskProcessing') {
+          m.createCounter(METRICS.polls, 'checks', 'Status checks of EAS asynchronous tasks').add(1, { kind, status: 'processing' });
+          throw e;
+        }
         m.createCounter(METRICS.activityErrors, 'attempts', 'Activity attempts that failed, by failure type').add(1, { kind, type });
         throw e;
       }
@@ -77,6 +87,9 @@ export const activityMetrics: ActivityInterceptorsFactory = (ctx) => ({
           const status = (result as { status?: string } | undefined)?.status ?? 'unknown';
           m.createCounter(METRICS.polls, 'checks', 'Status checks of EAS asynchronous tasks').add(1, { kind, status });
         }
+        // a window that ended without a check answers `processing`: not a check
+        const awaited = polling ? (result as { status?: string } | undefined)?.status : undefined;
+        if (awaited && awaited !== 'processing') m.createCounter(METRICS.polls, 'checks', 'Status checks of EAS asynchronous tasks').add(1, { kind, status: awaited });
       } catch {
         /* a metric never fails an activity */
       }

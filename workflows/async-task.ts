@@ -2,10 +2,11 @@
  * The life of one async EAS download: submit → poll → collect, resubmitting (a bounded number of times)
  * when the task fails or its result has expired. Shared by the e-invoice and IMS workflows.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { DownloadConfig } from '../domain/config';
 import { failureMessage, failureType } from './failures';
 import { answerFailure } from './outcomes';
+import { pollTaskByActivity } from './poll-activity';
 import { pollTask } from './polling';
 import type { Proxies } from './proxies';
 import type { SessionGuard } from './session';
@@ -87,7 +88,9 @@ export async function driveTask(
     if (!state.completed) {
       let polled;
       try {
-        polled = await pollTask(state, cfg, acts, guard, tracker);
+        // status checks as the retries of one activity (no history per check); runs recorded before keep their timers
+        const poll = patched('poll-by-activity-retry') ? pollTaskByActivity : pollTask;
+        polled = await poll(state, cfg, acts, guard, tracker);
       } catch (e) {
         if (failureType(e) !== 'EasNotFound') throw e;
         resubmit(ctx, 'expired', failureMessage(e));

@@ -7,6 +7,7 @@ import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest, type FinishParams } from './finish';
 import { askUntilAnswered, outcomesOn } from './outcomes';
+import { DEFAULT_PAGES_PER_ACTIVITY, fetchInRanges, rerunnable } from './page-ranges';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
@@ -15,12 +16,14 @@ import type { AsyncResume, DownloadSummary } from './types';
 
 /**
  * IMS invoices of one section: submit the job, poll its task, learn the page count, then fetch every page
- * (bounded concurrency), each page an activity that stores it and returns a reference. A long download
+ * (bounded concurrency): in ranges, each range one activity that stores its pages and returns totals
+ * (workflows/page-ranges.ts); runs recorded before that fetched one page per activity. A long download
  * continues as new with its task id and page cursor.
  */
 export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): Promise<DownloadSummary> {
   const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
+  const inRanges = patched('ims-page-ranges');
   const input = validated((o) => validateImsInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'ims', input.gstin, undefined, resume);
   const acts = activityProxies(cfg);
@@ -52,17 +55,31 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
           state.nextPage = 1;
           tracker.pagesTotal(state.pages);
         }
-        state.nextPage = await fanOut(
-          state.nextPage ?? 1,
-          state.pages,
-          cfg.concurrency,
-          async (p) => {
-            const f = await guard.run(() => acts.page.downloadImsPage(state.taskId, p, loc));
-            if (keepDigests) keepDigest(state, p, f);
-            tracker.pageDone();
-          },
-          () => shouldContinueAsNew(cfg),
-        );
+        const pages = state.pages;
+        if (inRanges) {
+          const range = rerunnable((b) => acts.zip.downloadImsPages(state.taskId, loc, b));
+          state.nextPage = await fetchInRanges({
+            from: state.nextPage ?? 1,
+            to: pages,
+            pagesPerActivity: cfg.pagesPerActivity ?? DEFAULT_PAGES_PER_ACTIVITY,
+            concurrency: cfg.concurrency,
+            fetch: (b) => guard.run(range(b)),
+            done: (r) => tracker.pagesDoneBy(r.pages),
+            stop: () => shouldContinueAsNew(cfg),
+          });
+        } else {
+          state.nextPage = await fanOut(
+            state.nextPage ?? 1,
+            pages,
+            cfg.concurrency,
+            async (p) => {
+              const f = await guard.run(() => acts.page.downloadImsPage(state.taskId, p, loc));
+              if (keepDigests) keepDigest(state, p, f);
+              tracker.pageDone();
+            },
+            () => shouldContinueAsNew(cfg),
+          );
+        }
         return state.nextPage <= state.pages ? 'continue' : 'done';
       },
     );

@@ -8,6 +8,7 @@ import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest } from './finish';
 import { answerOf, outcomesOn } from './outcomes';
+import { DEFAULT_PAGES_PER_ACTIVITY, fetchInRanges, rerunnable } from './page-ranges';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
@@ -26,10 +27,14 @@ export interface IrnResume {
   digests?: Array<PageDigest | null>;
 }
 
-/** IRN details for one or many IRNs (a synchronous route): one activity per IRN, bounded concurrency. */
+/**
+ * IRN details for one or many IRNs (a synchronous route), bounded concurrency: in ranges, each range one activity
+ * given only its own IRNs (runs recorded before that used one activity per IRN).
+ */
 export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<DownloadSummary> {
   const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
+  const inRanges = patched('irn-ranges');
   const input = validated((o) => validateIrnInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'irn', input.gstin, undefined, resume && { run: resume.run, nextPage: resume.next, pages: input.irns.length });
   const acts = activityProxies(cfg);
@@ -45,6 +50,24 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
   await tracker.failOnError(async () => {
     tracker.stage('DOWNLOADING');
     if (state.next === 1) tracker.pagesTotal(input.irns.length);
+    if (inRanges) {
+      // the activity sees its range's IRNs only, numbered from 1
+      const range = rerunnable((b) => acts.zip.fetchIrnBatch(input.gstin, input.irns.slice(b.from - 1, b.to), loc, { ...b, from: 1, to: b.to - b.from + 1 }));
+      state.next = await fetchInRanges({
+        from: state.next,
+        to: input.irns.length,
+        pagesPerActivity: cfg.pagesPerActivity ?? DEFAULT_PAGES_PER_ACTIVITY,
+        concurrency: cfg.concurrency,
+        fetch: (b) => guard.run(range(b)),
+        done: (r) => {
+          // IRNs GSTN has no e-invoice for (EINV30107): recorded, the rest of the batch goes on
+          if (withOutcomes) for (const m of r.missing ?? []) missing.push({ irn: m.key, gstnCode: m.gstnCode });
+          tracker.pagesDoneBy(r.pages);
+        },
+        stop: () => shouldContinueAsNew(cfg),
+      });
+      return;
+    }
     state.next = await fanOut(
       state.next,
       input.irns.length,

@@ -15,10 +15,14 @@
  * - query  `session`             → SessionView (state, current OTP request, waiting downloads, counts)
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Progress } from './types';
+import type { Progress, Stage, SyncProgress } from './types';
 
 export const progressQuery = defineQuery<Progress>('progress');
 export const gstnSessionRestoredSignal = defineSignal<[{ gstin: string }?]>('gstnSessionRestored');
+/** A sync's progress over its children: total, running, done, already done, failed, waiting for an OTP. */
+export const syncProgressQuery = defineQuery<SyncProgress>('syncProgress');
+/** A child download tells its parent sync when it starts or stops waiting for an OTP (so the sync can count them). */
+export const childStageSignal = defineSignal<[{ workflowId: string; stage: Stage }]>('childStage');
 /** @deprecated kept only so downloads started before the session workflow can finish (and replay). */
 export const provideOtpUpdate = defineUpdate<{ restored: true }, [{ otp: string }]>('provideOtp');
 

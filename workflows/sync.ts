@@ -5,49 +5,22 @@
  * `retPeriod` it syncs the month before its SCHEDULED time in India, so a late, caught-up or backfilled run still
  * syncs the month it was meant for. See docs/schedules.md.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  ChildWorkflowFailure,
-  executeChild,
-  isCancellation,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import {
-  defineSearchAttributeKey,
-  SearchAttributeType,
-  WorkflowExecutionAlreadyStartedError,
-  type SearchAttributePair,
-} from '@temporalio/common';
-import { workflowIds } from '../domain/ids';
-import { validateReturnPeriod, type EinvoiceInput, type Gstr2bInput, type ImsInput } from '../domain/inputs';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { validateReturnPeriod } from '../domain/inputs';
 import { previousPeriodIst } from '../domain/periods';
-import { validateSyncInput, type SyncInput, type SyncKind, type SyncPlan } from '../domain/sync-input';
+import { validateSyncInput, type SyncInput, type SyncKind } from '../domain/sync-input';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { loadConfig } from './proxies';
 import { GstDownloadKind, GstGstin, GstReturnPeriod } from './search-attributes';
-import type { DownloadSummary } from './types';
+import { childSpecs, runChild, type ChildSpec, type SyncItem } from './sync-children';
+import { runFleet, type SyncCursor } from './sync-fleet';
 
 export type { SyncInput, SyncKind, SyncPlan } from '../domain/sync-input';
-
-export type SyncStatus = 'done' | 'already-done' | 'failed';
-
-export interface SyncItem {
-  gstin: string;
-  kind: SyncKind;
-  workflowId: string;
-  status: SyncStatus;
-  /** done: what the download returned. */
-  records?: number;
-  location?: string;
-  /** done: how the download ended (data, no-data, not-generated, not-applicable). */
-  outcome?: string;
-  /** failed: the download's error. */
-  error?: string;
-  errorType?: string;
-}
+export type { SyncItem, SyncStatus } from './sync-children';
+export { childSpecs } from './sync-children';
+export type { SyncCursor } from './sync-fleet';
 
 export interface SyncResult {
   retPeriod: string;
@@ -56,12 +29,24 @@ export interface SyncResult {
   /** The instant the period was derived from (ISO), unless it came from the input. */
   referenceTime?: string;
   kinds: SyncKind[];
-  gstins: string[];
-  items: SyncItem[];
+  /** The GSTINs given in the input (absent for a list in the store). */
+  gstins?: string[];
+  /** The list in the store the GSTINs came from, and how many it held. */
+  gstinsRef?: string;
+  gstinCount?: number;
+  /** One slim record per child download, while the sync has at most MAX_RESULT_ITEMS (then only counts). */
+  items?: SyncItem[];
+  /** Child downloads in all. */
+  total?: number;
   done: number;
   alreadyDone: number;
   failed: number;
+  /** Fleet syncs: done children by outcome (data, no-data, not-generated, not-applicable); each item also says its own. */
+  outcomes?: Record<string, number>;
+  /** The first failures (fleet syncs list at most MAX_FAILURES_KEPT; `failed` counts them all). */
   failures: Array<{ workflowId: string; error: string }>;
+  /** Runs of the sync (continue-as-new with a cursor). */
+  runs?: number;
   startedAt: string;
   finishedAt: string;
 }
@@ -87,76 +72,6 @@ function referenceTime(): { ms: number; from: 'scheduled' | 'start' } {
   return { ms: info.startTime.getTime(), from: 'start' };
 }
 
-interface ChildSpec {
-  gstin: string;
-  kind: SyncKind;
-  type: string;
-  workflowId: string;
-  input: EinvoiceInput | Gstr2bInput | ImsInput;
-  retPeriod?: string;
-  /** Run again even if a completed download has this id (refreshGstr2b). */
-  refresh?: boolean;
-}
-
-/** The child downloads of a sync, in a stable order (GSTIN, then kind). */
-export function childSpecs(plan: SyncPlan, retPeriod: string, nowMs: number): ChildSpec[] {
-  const out: ChildSpec[] = [];
-  for (const gstin of plan.gstins) {
-    for (const kind of plan.kinds) {
-      if (kind === 'gstr2b') {
-        const input: Gstr2bInput = { gstin, retPeriod };
-        const spec: ChildSpec = { gstin, kind, type: 'downloadGstr2b', workflowId: workflowIds.gstr2b(input), input, retPeriod };
-        if (plan.refreshGstr2b) spec.refresh = true;
-        out.push(spec);
-      } else if (kind === 'einvoice') {
-        const sides = plan.einvoiceAs === 'both' ? (['recipient', 'supplier'] as const) : [plan.einvoiceAs];
-        for (const side of sides) {
-          const input: EinvoiceInput = { gstin, retPeriod, supplyType: plan.supplyType };
-          if (side === 'recipient') input.recipientGstin = gstin;
-          else input.supplierGstin = gstin;
-          out.push({ gstin, kind, type: 'downloadEinvoices', workflowId: workflowIds.einvoice(input), input, retPeriod });
-        }
-      } else {
-        for (const section of plan.imsSections) {
-          const input: ImsInput = { gstin, section };
-          out.push({ gstin, kind, type: 'downloadImsInvoices', workflowId: workflowIds.ims(input, nowMs), input });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-async function runChild(spec: ChildSpec): Promise<SyncItem> {
-  const item = { gstin: spec.gstin, kind: spec.kind, workflowId: spec.workflowId };
-  const attrs: SearchAttributePair[] = [
-    { key: GstGstin, value: spec.gstin },
-    { key: GstDownloadKind, value: spec.kind },
-  ];
-  if (spec.retPeriod) attrs.push({ key: GstReturnPeriod, value: spec.retPeriod });
-  try {
-    const summary = await executeChild<(i: unknown) => Promise<DownloadSummary>>(spec.type, {
-      workflowId: spec.workflowId,
-      args: [spec.input],
-      // As the client library: a running or completed download with this id is not started again; only a failed,
-      // terminated or timed-out one runs again. Closing the sync terminates its children (the default).
-      // refreshGstr2b: a completed 2B runs again (a new generation is kept; the same one writes nothing).
-      workflowIdReusePolicy: spec.refresh ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: attrs,
-    });
-    return { ...item, status: 'done', records: summary.records, location: summary.location, ...(summary.outcome ? { outcome: summary.outcome } : {}) };
-  } catch (e) {
-    if (isCancellation(e)) throw e;
-    if (e instanceof WorkflowExecutionAlreadyStartedError) return { ...item, status: 'already-done' };
-    // ChildWorkflowFailure → (ActivityFailure →) the failure that says what went wrong
-    let cause: unknown = e;
-    while ((cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) && cause.cause) cause = cause.cause;
-    const error = cause instanceof Error ? cause.message : String(cause);
-    const errorType = cause instanceof ApplicationFailure ? cause.type ?? undefined : cause instanceof Error ? cause.name : undefined;
-    return { ...item, status: 'failed', error, ...(errorType ? { errorType } : {}) };
-  }
-}
-
 /** Runs every spec with at most `limit` in flight; results in spec order. A failed child never stops the others. */
 async function runAll(specs: ChildSpec[], limit: number): Promise<SyncItem[]> {
   const results: SyncItem[] = new Array(specs.length);
@@ -166,23 +81,67 @@ async function runAll(specs: ChildSpec[], limit: number): Promise<SyncItem[]> {
 }
 
 /**
- * Syncs one return period for a set of GSTINs. Completes with a per-download report (done / already-done /
- * failed) even when some downloads failed; fails only on bad input (non-retryable `InvalidInput`).
+ * Syncs one return period for a set of GSTINs. Completes with a report (done / already-done / failed) even when some
+ * downloads failed; fails only on bad input (non-retryable `InvalidInput`). Runs recorded before the fleet sync keep
+ * their path: every child at once in a bounded window, every item in the result.
  */
-export async function syncReturnPeriod(raw: SyncInput): Promise<SyncResult> {
+export async function syncReturnPeriod(raw: SyncInput, resume?: SyncCursor): Promise<SyncResult> {
   const gstins = (raw as { gstins?: unknown } | undefined)?.gstins;
   const cfg = await loadConfig(Array.isArray(gstins) && gstins.length === 1 && typeof gstins[0] === 'string' ? gstins[0] : undefined);
-  const startedAt = new Date(Date.now()).toISOString();
+  const fleet = resume !== undefined || patched('fleet-sync');
+  const startedAt = resume?.startedAt ?? new Date(Date.now()).toISOString();
   const plan = validated((o) => validateSyncInput(raw, o), cfg);
-  const ref = plan.retPeriod ? undefined : referenceTime();
-  const retPeriod = plan.retPeriod ?? validated((o) => validateReturnPeriod(previousPeriodIst(ref!.ms), 'retPeriod', o.now), cfg);
+  let ref: { ms: number; from: 'scheduled' | 'start' } | undefined;
+  let retPeriod = resume?.retPeriod ?? plan.retPeriod;
+  if (!retPeriod) {
+    ref = referenceTime();
+    retPeriod = validated((o) => validateReturnPeriod(previousPeriodIst(ref!.ms), 'retPeriod', o.now), cfg);
+  }
 
-  const attrs: SearchAttributePair[] = [
-    { key: GstReturnPeriod, value: retPeriod },
-    { key: GstDownloadKind, value: 'sync' },
-  ];
-  if (plan.gstins.length === 1) attrs.push({ key: GstGstin, value: cfg.gstinIndex ?? plan.gstins[0]! });
-  upsertSearchAttributes(attrs);
+  if (!resume) {
+    const attrs: SearchAttributePair[] = [
+      { key: GstReturnPeriod, value: retPeriod },
+      { key: GstDownloadKind, value: 'sync' },
+    ];
+    if (plan.gstins.length === 1) attrs.push({ key: GstGstin, value: cfg.gstinIndex ?? plan.gstins[0]! });
+    upsertSearchAttributes(attrs);
+  }
+
+  if (fleet) {
+    const cursor: SyncCursor = resume ?? {
+      retPeriod,
+      periodFrom: ref ? ref.from : 'input',
+      ...(ref ? { referenceTime: new Date(ref.ms).toISOString() } : {}),
+      startedAt,
+      nowMs: Date.now(),
+      next: 0,
+      done: 0,
+      alreadyDone: 0,
+      failed: 0,
+      failures: [],
+      run: 1,
+    };
+    const out = await runFleet(raw, plan, cfg, cursor);
+    const c = out.cursor;
+    return {
+      retPeriod: c.retPeriod,
+      periodFrom: c.periodFrom,
+      ...(c.referenceTime ? { referenceTime: c.referenceTime } : {}),
+      kinds: plan.kinds,
+      ...(plan.gstinsRef ? { gstinsRef: plan.gstinsRef } : { gstins: plan.gstins }),
+      gstinCount: out.gstinCount,
+      total: out.total,
+      ...(c.items ? { items: c.items } : {}),
+      done: c.done,
+      alreadyDone: c.alreadyDone,
+      failed: c.failed,
+      ...(c.outcomes ? { outcomes: c.outcomes } : {}),
+      failures: c.failures,
+      runs: c.run,
+      startedAt,
+      finishedAt: new Date(Date.now()).toISOString(),
+    };
+  }
 
   const items = await runAll(childSpecs(plan, retPeriod, Date.now()), plan.concurrency);
   const failed = items.filter((i) => i.status === 'failed');

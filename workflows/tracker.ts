@@ -1,12 +1,12 @@
 /**
  * A download's progress as the `progress` query, the search attributes and the Web UI's current details show it.
  */
-import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { DownloadConfig } from '../domain/config';
 import type { DownloadKind } from '../domain/gst';
 import { failureMessage } from './failures';
-import { progressQuery } from './messages';
+import { childStageSignal, progressQuery } from './messages';
 import { GstDownloadKind, GstGstin, GstPagesDone, GstPagesTotal, GstReturnPeriod, GstStage } from './search-attributes';
 import type { AsyncResume, Progress, Stage } from './types';
 
@@ -58,6 +58,7 @@ export class Tracker {
     if (p.submissions > 1) parts.push(`${p.submissions} submissions`);
     if (p.run > 1) parts.push(`run ${p.run}`);
     if (p.nextPollAt) parts.push(`next check ${p.nextPollAt}`);
+    if (p.pollWindowSince) parts.push(`checking since ${p.pollWindowSince} (the pending awaitTask activity's attempt counts the checks)`);
     if (parts.length) lines.push(parts.join(' · '));
     if (p.stage === 'AWAITING_OTP') {
       lines.push(
@@ -70,10 +71,21 @@ export class Tracker {
 
   stage(stage: Stage): void {
     if (this.progress.stage === stage && this.stageUpserted) return;
+    const was = this.progress.stage;
     this.stageUpserted = true;
     this.progress.stage = stage;
     upsertSearchAttributes([{ key: GstStage, value: stage }]);
     this.details();
+    if ((stage === 'AWAITING_OTP') !== (was === 'AWAITING_OTP')) this.tellParent(stage);
+  }
+
+  /** A download a sync started tells it when it starts or stops waiting for an OTP (the sync counts them). */
+  private tellParent(stage: Stage): void {
+    const parent = workflowInfo().parent;
+    if (!parent || !patched('tell-parent-otp-wait')) return;
+    getExternalWorkflowHandle(parent.workflowId)
+      .signal(childStageSignal, { workflowId: workflowInfo().workflowId, stage })
+      .catch(() => undefined); // a parent that has ended has nothing to count
   }
 
   /** Runs the download; on failure records the error and sets stage FAILED before rethrowing. */
@@ -94,7 +106,12 @@ export class Tracker {
   }
 
   pageDone(): void {
-    this.progress.pagesDone++;
+    this.pagesDoneBy(1);
+  }
+
+  /** `n` more pages done at once (a range activity). */
+  pagesDoneBy(n: number): void {
+    this.progress.pagesDone += n;
     const done = this.progress.pagesDone;
     if (done - this.lastPagesUpsert >= this.cfg.progressEvery || done === this.progress.pagesTotal) {
       this.lastPagesUpsert = done;

@@ -47,6 +47,8 @@ export interface Progress {
   pagesTotal?: number;
   pagesDone: number;
   nextPollAt?: string;
+  /** While the status checks run as the retries of one activity: when this window of checks began (`polls` counts finished windows; the running window's count is the pending activity's attempt). */
+  pollWindowSince?: string;
   polls: number;
   submissions: number;
   /** Runs of this download (continue-as-new increments it). */
@@ -58,6 +60,24 @@ export interface Progress {
   /** OTP waits this run went through, and the time spent in them. */
   otpWaits?: number;
   otpWaitedMs?: number;
+}
+
+/** What a sync's `syncProgress` query answers. */
+export interface SyncProgress {
+  retPeriod: string;
+  /** GSTINs in the sync, and child downloads in all (GSTINs × downloads each). */
+  gstins: number;
+  total: number;
+  /** Children started so far (over all runs), running now, and how those that ended ended. */
+  launched: number;
+  running: number;
+  done: number;
+  alreadyDone: number;
+  failed: number;
+  /** Running children waiting in stage AWAITING_OTP for the taxpayer's OTP. */
+  awaitingOtp: number;
+  /** Runs of this sync (continue-as-new increments it). */
+  run: number;
 }
 
 /** Carried through continue-as-new for async downloads. */

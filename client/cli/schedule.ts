@@ -20,9 +20,9 @@ import {
 import type { SyncInput } from '../../domain/sync-input';
 
 export const SCHEDULE_USAGE = [
-  'gst-download schedule create --gstin G [--gstin G2 | --gstin G1,G2] [--kinds gstr2b,einvoice,ims] [--supply-type B2B]',
+  'gst-download schedule create --gstin G [--gstin G2 | --gstin G1,G2] | --gstin-list lists/fleet.txt [--kinds gstr2b,einvoice,ims] [--supply-type B2B]',
   '                             [--einvoice-as recipient|supplier|both] [--ims-sections B2B,…] [--day-of-month 15]',
-  '                             [--time 06:00] [--id ID] [--note TEXT] [--task-queue Q] [--paused] [--json]',
+  '                             [--time 06:00] [--jitter 30m] [--id ID] [--note TEXT] [--task-queue Q] [--paused] [--json]',
   'gst-download schedule list [--json]',
   'gst-download schedule describe|trigger|delete --id ID [--json]',
   'gst-download schedule pause|unpause --id ID [--note TEXT]',
@@ -31,12 +31,14 @@ export const SCHEDULE_USAGE = [
 
 const OPTIONS = {
   gstin: { type: 'string', multiple: true },
+  'gstin-list': { type: 'string' },
   kinds: { type: 'string' },
   'supply-type': { type: 'string' },
   'einvoice-as': { type: 'string' },
   'ims-sections': { type: 'string' },
   'day-of-month': { type: 'string' },
   time: { type: 'string' },
+  jitter: { type: 'string' },
   id: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
@@ -54,7 +56,7 @@ const OPTIONS = {
 const FRAME_FLAGS = ['help', 'address', 'namespace'];
 
 const ALLOWED: Record<string, string[]> = {
-  create: ['gstin', 'kinds', 'supply-type', 'einvoice-as', 'ims-sections', 'day-of-month', 'time', 'id', 'note', 'task-queue', 'concurrency', 'paused', 'json'],
+  create: ['gstin', 'gstin-list', 'kinds', 'supply-type', 'einvoice-as', 'ims-sections', 'day-of-month', 'time', 'jitter', 'id', 'note', 'task-queue', 'concurrency', 'paused', 'json'],
   list: ['json'],
   describe: ['id', 'json'],
   pause: ['id', 'note', 'json'],
@@ -84,11 +86,11 @@ function scheduleId(sub: string, values: Values, rest: string[]): string {
 function describeLines(i: SyncScheduleInfo): string[] {
   const lines = [
     `schedule ${i.scheduleId}${i.paused ? ' (PAUSED)' : ''}: ${i.when}`,
-    `  syncs: ${i.input ? `${i.input.kinds.join(', ')} for ${i.input.gstins.join(', ')}` : '?'} on task queue ${i.taskQueue ?? '?'}`,
+    `  syncs: ${i.input ? `${i.input.kinds.join(', ')} for ${i.input.gstinsRef ? `the GSTINs listed in ${i.input.gstinsRef}` : i.input.gstins.join(', ')}` : '?'} on task queue ${i.taskQueue ?? '?'}`,
   ];
   if (i.description) lines.push(`  description: ${i.description}`);
   if (i.note) lines.push(`  note: ${i.note}`);
-  lines.push(`  policies: overlap ${i.overlap}, catch-up window ${Math.round((i.catchupWindowMs ?? 0) / 3_600_000)} h; ${i.actionsTaken ?? 0} runs so far`);
+  lines.push(`  policies: overlap ${i.overlap}, catch-up window ${Math.round((i.catchupWindowMs ?? 0) / 3_600_000)} h, jitter ${Math.round(i.jitterMs / 60_000)} min; ${i.actionsTaken ?? 0} runs so far`);
   for (const n of i.nextRuns.slice(0, 3)) lines.push(`  next: ${n.at} → period ${n.retPeriod}`);
   for (const r of i.recent) lines.push(`  ran:  ${r.scheduledAt} → period ${r.retPeriod}: ${r.workflowId}`);
   for (const w of i.running) lines.push(`  running: ${w}`);
@@ -118,6 +120,7 @@ export async function scheduleCommand(client: Client, argv: string[], out: (line
       case 'create': {
         if (positionals.length) throw new Error(`schedule create: unexpected "${positionals[0]}"`);
         const input: SyncInput & Record<string, unknown> = { gstins: (values.gstin ?? []).flatMap((g) => g.split(',')) };
+        if (values['gstin-list'] !== undefined) input.gstinsRef = values['gstin-list'];
         if (values.kinds !== undefined) input.kinds = values.kinds.split(',') as SyncInput['kinds'];
         if (values['supply-type'] !== undefined) input.supplyType = values['supply-type'] as SyncInput['supplyType'];
         if (values['einvoice-as'] !== undefined) input.einvoiceAs = values['einvoice-as'] as SyncInput['einvoiceAs'];
@@ -129,6 +132,7 @@ export async function scheduleCommand(client: Client, argv: string[], out: (line
           gstinChecksum: (env.GSTIN_CHECKSUM ?? 'strict').toLowerCase() === 'off' ? 'off' : 'strict',
           dayOfMonth: values['day-of-month'],
           time: values.time,
+          jitter: values.jitter,
           note: values.note,
           paused: values.paused,
         });
@@ -188,6 +192,7 @@ function flagName(field: string): string {
   if (m) return `--gstin #${Number(m[1]) + 1}`;
   const map: Record<string, string> = {
     gstins: '--gstin',
+    gstinsRef: '--gstin-list',
     kinds: '--kinds',
     supplyType: '--supply-type',
     einvoiceAs: '--einvoice-as',
@@ -195,6 +200,7 @@ function flagName(field: string): string {
     concurrency: '--concurrency',
     dayOfMonth: '--day-of-month',
     time: '--time',
+    jitter: '--jitter',
     scheduleId: '--id',
     from: '--from',
     to: '--to',

@@ -45,8 +45,9 @@ async function runsOf(workflowId: string, firstRunId: string): Promise<Array<{ r
 }
 
 test('IMS with 50 pages: every page lands, history stays bounded through continue-as-new', async () => {
-  // our own threshold (the server's suggestion, at 300 events here, is honoured too)
-  const worker = await h.startWorker({ continueAsNewEvents: 150 });
+  // our own threshold (the server's suggestion, at 300 events here, is honoured too); ranges of 2 pages, so the
+  // 25 range activities need more than one run
+  const worker = await h.startWorker({ continueAsNewEvents: 150, pagesPerActivity: 2 });
   const gstin = '27AAPFU0939F1ZV';
   await h.admin.config({ gstins: { [gstin]: { imsRecords: 500, imsPageSize: 10 } } });
   const input = { gstin, section: 'B2B' };
@@ -70,7 +71,8 @@ test('IMS with 50 pages: every page lands, history stays bounded through continu
 });
 
 test('a worker stopped mid-download and a new one started: completes without fetching finished pages again', async () => {
-  const first = await h.startWorker();
+  // ranges of 5 pages: progress moves range by range, and a range in flight at the stop finishes in the grace time
+  const first = await h.startWorker({ pagesPerActivity: 5 });
   const gstin = '29AAGCB7383J1Z4';
   await h.admin.config({ gstins: { [gstin]: { imsRecords: 400, imsPageSize: 4 } } });
   await h.admin.addFaults({ route: 'taskPage', kind: 'latency', rate: 1, latencyMs: 100 });
@@ -81,7 +83,7 @@ test('a worker stopped mid-download and a new one started: completes without fet
   await first.stop();
   const doneAtStop = (await h.admin.requests()).byRoute.taskPage!.total;
 
-  const second = await h.startWorker();
+  const second = await h.startWorker({ pagesPerActivity: 5 });
   const summary = (await handle.result()) as DownloadSummary;
   const truth = await h.admin.truth('ims', input);
   expect(summary.files.map((f) => f.sha256)).toEqual(truth.files.map((f) => f.sha256));

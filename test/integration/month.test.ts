@@ -101,7 +101,7 @@ test('50 GSTINs with ended sessions: exactly 50 OTP requests; one verify-otp eac
   expect(await eas.logoutAll()).toBeGreaterThan(0);
 
   const results = (await Promise.all(syncs.map((s) => s.result()))) as SyncResult[];
-  const items = results.flatMap((r) => r.items);
+  const items = results.flatMap((r) => r.items ?? []);
   expect(items).toHaveLength(5 * N);
   expect(items.filter((i) => i.status === 'done')).toHaveLength(5 * N);
   // still exactly one OTP request per GSTIN: nothing asked again after the sessions came back
@@ -114,7 +114,7 @@ test('no history of the month holds an OTP, the EAS password or token, or a GSTN
   const ids = new Set<string>();
   for (const s of syncs) {
     ids.add(s.workflowId);
-    for (const i of ((await s.result()) as SyncResult).items) ids.add(i.workflowId);
+    for (const i of ((await s.result()) as SyncResult).items ?? []) ids.add(i.workflowId);
   }
   for (const g of gstins) ids.add(sessionWorkflowId(g));
   expect(ids.size).toBe(N + 5 * N + N);
@@ -141,8 +141,8 @@ test('a GSTIN whose OTP never comes fails its downloads after the wait limit, sa
   await h.admin.endSessions([LATE]);
   const sync = await h.start('syncReturnPeriod', { gstins: [LATE], kinds: ['gstr2b', 'einvoice', 'ims'], retPeriod: PERIOD, imsSections: IMS_SECTIONS, concurrency: 5 }, `month-late-${tag}`);
   const result = (await sync.result()) as SyncResult;
-  expect(result.items.map((i) => i.status)).toEqual(result.items.map(() => 'failed'));
-  for (const i of result.items) {
+  expect(result.items!.map((i) => i.status)).toEqual(result.items!.map(() => 'failed'));
+  for (const i of result.items!) {
     const err = await h.client.workflow.getHandle(i.workflowId).result().catch((e) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(err.cause).toMatchObject({ type: 'GstnSessionEnded', nonRetryable: true });

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { sessionOf, verifyOtpAndResume } from '../../client/session';
+import { findAwaitingOtp, sessionOf, verifyOtpAndResume } from '../../client/session';
 import { sessionWorkflowId } from '../../domain/session';
 import { EasClient } from '../../eas/client';
 import { SANDBOX_USER } from '../../sandbox/user';
@@ -115,7 +115,7 @@ record('record a sync of 2 GSTINs × (gstr2b, einvoice): children done, already 
   const sync = await h.start('syncReturnPeriod', input, 'replay-sync');
   const result = (await sync.result()) as SyncResult;
   // since OUTCOMES_PATCH a 2B not generated yet is asked again, then ends not-generated: done, not failed
-  expect(result.items.map((i) => [i.gstin, i.kind, i.status, i.outcome])).toEqual([
+  expect(result.items!.map((i) => [i.gstin, i.kind, i.status, i.outcome])).toEqual([
     [a, 'gstr2b', 'done', 'not-generated'],
     [a, 'einvoice', 'already-done', undefined],
     [b, 'gstr2b', 'done', 'not-generated'],
@@ -131,6 +131,33 @@ record('record a GSTR-2B download on a worker that indexes a keyed hash of the G
   const g2b = await h.start('downloadGstr2b', { gstin: '27AAACR5055K1Z7', retPeriod: '102025' }, 'replay-gstr2b-gstin-index');
   await g2b.result();
   await save('gstr2b-gstin-index', g2b.workflowId);
+});
+
+// RECORD_HISTORIES=1 npx jest record-histories -t ranges  (issue 14's paths: page ranges, polling by activity
+// retry, the fleet sync with a cursor and a child waiting for an OTP; the files above stay as they are)
+record('record the ranges, poll-by-activity and fleet-sync paths', async () => {
+  await h.admin.config({ taskPolls: 2, gstins: { '27AAPFU0939F1ZV': { imsRecords: 300, imsPageSize: 10 } } });
+  const ims = await h.start('downloadImsInvoices', { gstin: '27AAPFU0939F1ZV', section: 'B2BA' }, 'replay-ims-ranges');
+  await ims.result();
+  await save('ims-30-pages-ranges-poll-activity', ims.workflowId);
+
+  const irn = await h.start('getIrnDetails', { gstin: '29HJKPS9689A8Z4', irns: ['11f8ef701fe294d4a14aad0b12457e62775d0fdc41a0acf05b74fbb2ddc47acb', 'c'.repeat(64)] }, 'replay-irn-ranges');
+  await irn.result();
+  await save('irn-2-ranges', irn.workflowId);
+
+  // 30 GSTINs from a list in the store (continues as new at 120 events), one of them waiting for an OTP first
+  const gstins = Array.from({ length: 30 }, (_, i) => `33RECAA${String(1000 + i)}F1Z${i % 10}`);
+  const { mkdir, writeFile: write } = await import('node:fs/promises');
+  await mkdir(path.join(h.dataDir, 'lists'), { recursive: true });
+  await write(path.join(h.dataDir, 'lists', 'replay.txt'), `${gstins.join('\n')}\n`);
+  await h.admin.endSessions([gstins[0]!]);
+  const sync = await h.start('syncReturnPeriod', { gstinsRef: 'lists/replay.txt', kinds: ['gstr2b'], retPeriod: '082023', concurrency: 4 }, 'replay-fleet-sync');
+  await waitFor(async () => ((await findAwaitingOtp(h.client, gstins[0]!)).length ? true : undefined), 'a child awaiting an OTP');
+  await verifyOtpAndResume(h.client, new EasClient(h.workerConfig().eas), gstins[0]!, (await h.admin.phone(gstins[0]!)).otp);
+  await sync.result();
+  await save('fleet-sync-run1', sync.workflowId, sync.firstExecutionRunId);
+  await save('fleet-sync-last-run', sync.workflowId);
+  await save('gstr2b-child-otp-tells-parent', `gst-gstr2b-${gstins[0]}-082023`);
 });
 
 // RECORD_HISTORIES=1 npx jest record-histories -t outcomes  (the OUTCOMES_PATCH paths, beside the files above)

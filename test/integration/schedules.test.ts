@@ -105,7 +105,7 @@ test('trigger now: one sync of the previous month in India; its children land; a
   // the previous month relative to now in India (the trigger's scheduled time is now)
   expect(result.retPeriod).toBe(expected);
   expect(result.periodFrom).toBe('scheduled');
-  const items = Object.fromEntries(result.items.map((i) => [i.workflowId, i.status]));
+  const items = Object.fromEntries(result.items!.map((i) => [i.workflowId, i.status]));
   expect(items).toEqual({
     [workflowIds.gstr2b({ gstin: a, retPeriod: expected })]: 'done',
     [workflowIds.einvoice({ gstin: a, retPeriod: expected, supplyType: 'B2B', recipientGstin: a })]: 'done',
@@ -141,7 +141,7 @@ test('trigger now: one sync of the previous month in India; its children land; a
   }, 'the second sync to start');
   const again = (await h.client.workflow.getHandle(second).result()) as SyncResult;
   expect(again.retPeriod).toBe(expected);
-  expect(again.items.map((i) => i.status)).toEqual(['already-done', 'already-done', 'already-done', 'already-done']);
+  expect(again.items!.map((i) => i.status)).toEqual(['already-done', 'already-done', 'already-done', 'already-done']);
 });
 
 test('backfill --from 012026 --to 022026 (CLI) starts one sync per period, each for its own month', async () => {
@@ -165,7 +165,7 @@ test('backfill --from 012026 --to 022026 (CLI) starts one sync per period, each 
   for (const r of results) {
     expect(r.periodFrom).toBe('scheduled');
     expect(r.failures).toEqual([]);
-    expect(r.items.map((i) => [i.workflowId, i.status])).toEqual([
+    expect(r.items!.map((i) => [i.workflowId, i.status])).toEqual([
       [workflowIds.gstr2b({ gstin: g, retPeriod: r.retPeriod }), 'done'],
       [workflowIds.einvoice({ gstin: g, retPeriod: r.retPeriod, supplyType: 'B2B', recipientGstin: g }), 'done'],
     ]);
@@ -197,20 +197,46 @@ test('the CLI as a child process: schedule create, then trigger runs last month 
   }, 'the triggered sync to start');
   const result = (await h.client.workflow.getHandle(syncId!).result()) as SyncResult;
   expect(result.retPeriod).toBe(expected);
-  expect(result.items.map((i) => [i.workflowId, i.status])).toEqual([[workflowIds.gstr2b({ gstin: g, retPeriod: expected }), 'done']]);
-  const child = (await h.client.workflow.getHandle(result.items[0]!.workflowId).result()) as DownloadSummary;
+  expect(result.items!.map((i) => [i.workflowId, i.status])).toEqual([[workflowIds.gstr2b({ gstin: g, retPeriod: expected }), 'done']]);
+  const child = (await h.client.workflow.getHandle(result.items![0]!.workflowId).result()) as DownloadSummary;
   const truth = await gstr2bTruth(g, expected);
   expect(child.records).toBe(truth.records);
   expect((await cliJson(['describe', '--id', id])).actionsTaken).toBe(1);
 });
 
+test('jitter: by default each run starts up to 30 min after its time; --jitter sets it', async () => {
+  const g = freshGstin('19');
+  const id = scheduleIdFor('jitter');
+  await createSyncSchedule(h.client, { gstins: [g] }, { scheduleId: id, taskQueue: h.taskQueue, dayOfMonth: 16, time: '07:45', paused: true });
+  const d = await describeSyncSchedule(h.client, id);
+  expect(d.jitterMs).toBe(30 * 60_000);
+  expect(d.when).toBe('day 16 of each month at 07:45 Asia/Kolkata');
+  for (const n of d.nextRuns) {
+    // 07:45 IST = 02:15 UTC, plus the server's jitter of 0..30 min; the period is still the month before
+    const at = new Date(n.at);
+    expect(at.getUTCDate()).toBe(16);
+    const minutes = at.getUTCHours() * 60 + at.getUTCMinutes() - (2 * 60 + 15);
+    expect(minutes).toBeGreaterThanOrEqual(0);
+    expect(minutes).toBeLessThanOrEqual(30);
+    expect(n.retPeriod).toBe(previousPeriodIst(Date.parse(n.at)));
+  }
+  await deleteSyncSchedule(h.client, id);
+
+  const id2 = scheduleIdFor('jitter-2h');
+  const out: string[] = [];
+  await scheduleCommand(h.client, ['create', '--gstin', g, '--id', id2, '--jitter', '2h', '--task-queue', h.taskQueue, '--paused'], (l) => out.push(l));
+  expect((await describeSyncSchedule(h.client, id2)).jitterMs).toBe(2 * 3_600_000);
+  expect(out.join('\n')).toContain('jitter 120 min');
+  await deleteSyncSchedule(h.client, id2);
+});
+
 test('describe, list, pause/unpause with a note, delete', async () => {
   const g = freshGstin('07');
   const id = scheduleIdFor('lifecycle');
-  await createSyncSchedule(h.client, { gstins: [g], kinds: ['einvoice'] }, { scheduleId: id, taskQueue: h.taskQueue, dayOfMonth: 16, time: '07:45', note: 'acme monthly' });
+  await createSyncSchedule(h.client, { gstins: [g], kinds: ['einvoice'] }, { scheduleId: id, taskQueue: h.taskQueue, dayOfMonth: 16, time: '07:45', jitter: '0', note: 'acme monthly' });
 
   const d = await describeSyncSchedule(h.client, id);
-  expect(d).toMatchObject({ scheduleId: id, paused: false, note: 'acme monthly', description: 'acme monthly', overlap: 'BUFFER_ONE', catchupWindowMs: 7 * 86_400_000 });
+  expect(d).toMatchObject({ scheduleId: id, paused: false, note: 'acme monthly', description: 'acme monthly', overlap: 'BUFFER_ONE', catchupWindowMs: 7 * 86_400_000, jitterMs: 0 });
   expect(d.when).toBe('day 16 of each month at 07:45 Asia/Kolkata');
   expect(d.nextRuns.length).toBeGreaterThan(0);
   for (const n of d.nextRuns) {
@@ -261,10 +287,12 @@ test('bad input is rejected at the edge (library and CLI) and again by the workf
   expect(await bad(() => createSyncSchedule(h.client, { gstins: [g] }, { dayOfMonth: 31 }))).toMatchObject({ field: 'dayOfMonth' });
 
   const cli = (argv: string[]) => bad(() => scheduleCommand(h.client, argv, () => undefined));
+  expect((await cli(['create', '--gstin', g, '--jitter', '7h'])).message).toBe('schedule create: --jitter: "7h" is not a jitter from 0 to 6h (e.g. 30m, 2h, 0 for none)');
+  expect((await cli(['create', '--gstin', g, '--time', '23:50'])).message).toBe('schedule create: --jitter: 30 minutes after 23:50 runs into the next day; start earlier or jitter less');
   expect((await cli(['create', '--gstin', g, '--time', '25:00'])).message).toBe('schedule create: --time: "25:00" is not a time of day HH:MM (00:00-23:59, India time)');
   expect((await cli(['create', '--gstin', g, '--kinds', 'gstr2b,irn'])).message).toMatch(/^schedule create: --kinds: "irn" is not a kind a sync runs/);
   expect((await cli(['create', '--gstin', `${g},29AAGCB7383J1Z5`])).message).toMatch(/^schedule create: --gstin #2: "29AAGCB7383J1Z5" has a wrong check character/);
-  expect((await cli(['create'])).message).toBe('schedule create: --gstin: at least one GSTIN is required');
+  expect((await cli(['create'])).message).toBe('schedule create: --gstin: at least one GSTIN is required (or a list in the store: gstinsRef)');
   expect((await cli(['create', '--gstin', g, '--bogus', 'x'])).message).toMatch(/^schedule: Unknown option '--bogus'/);
   expect((await cli(['frobnicate'])).message).toMatch(/^schedule: unknown subcommand "frobnicate"/);
   expect((await cli(['describe'])).message).toBe('schedule describe: --id is required (see gst-download schedule list)');
@@ -303,10 +331,10 @@ test('a 2B not generated yet is an outcome, not a failure; one failing download 
   const result = (await wf.result()) as SyncResult;
   await h.admin.clearAnswers();
   expect(result.periodFrom).toBe('input');
-  expect(result.items.map((i) => i.kind)).toEqual(['gstr2b', 'einvoice', 'einvoice']);
-  expect(result.items[0]).toMatchObject({ status: 'done', outcome: 'not-generated', records: 0 });
+  expect(result.items!.map((i) => i.kind)).toEqual(['gstr2b', 'einvoice', 'einvoice']);
+  expect(result.items![0]).toMatchObject({ status: 'done', outcome: 'not-generated', records: 0 });
   // the two e-invoice children run at once; whichever asked first met AUTH4037
-  const einvoices = result.items.slice(1);
+  const einvoices = result.items!.slice(1);
   expect(einvoices.map((i) => i.status).sort()).toEqual(['done', 'failed']);
   const failed = einvoices.find((i) => i.status === 'failed')!;
   expect(einvoices.find((i) => i.status === 'done')!.outcome).toBe('data');

@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidInputError, validateGstin, type GstinChecksumMode } from '../domain/inputs';
 import { MAX_SYNC_LIST_GSTINS } from '../domain/sync-input';
-import type { Store } from '../store/store';
+import { ObjectNotFound, type Store } from '../store/store';
 
 export interface GstinSlice {
   /** The GSTINs at offset .. offset + limit - 1 (fewer at the end). */
@@ -50,7 +50,7 @@ export function createGstinListActivities({ store }: { store: Store }) {
       try {
         text = (await store.read(ref)).toString('utf8');
       } catch (e) {
-        if ((e as { code?: string }).code === 'ENOENT') throw invalid('gstinsRef', `no list "${ref}" in the store`);
+        if (e instanceof ObjectNotFound || (e as { code?: string }).code === 'ENOENT') throw invalid('gstinsRef', `no list "${ref}" in the store`);
         throw e;
       }
       const all = parseGstinList(text, ref, mode);

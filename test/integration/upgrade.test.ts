@@ -42,7 +42,8 @@ test('a worker upgrade with downloads in flight: they finish on version 2, and o
   const [v1, v2, unguarded] = await Promise.all([workflowBundle(), bundleWith('../fixtures/upgrade/v2'), bundleWith('../fixtures/upgrade/v2-unguarded')]);
 
   // --- version 1: two downloads in flight -----------------------------------------------------------
-  const w1 = await h.startWorker({}, { workflowBundle: v1 });
+  // ranges of 5 pages, so IMS progress moves page range by page range (not at the end of one 500-page range)
+  const w1 = await h.startWorker({ pagesPerActivity: 5 }, { workflowBundle: v1 });
   const imsInput = { gstin: '29AAGCB7383J1Z4', section: 'B2B' };
   await h.admin.config({ gstins: { [imsInput.gstin]: { imsRecords: 400, imsPageSize: 4 } } });
   await h.admin.addFaults({ route: 'taskPage', kind: 'latency', rate: 1, latencyMs: 300 });
@@ -52,7 +53,7 @@ test('a worker upgrade with downloads in flight: they finish on version 2, and o
   await h.admin.config({ taskPolls: 8 });
   const einvInput = { gstin: '27AAPFU0939F1ZV', retPeriod: '092024', supplyType: 'B2B', recipientGstin: '27AAPFU0939F1ZV' };
   const einv = await h.start('downloadEinvoices', einvInput);
-  await waitFor(async () => (await einv.query<Progress>('progress')).polls >= 1, 'e-invoice: polling on version 1', 60_000);
+  await waitFor(async () => (await einv.query<Progress>('progress')).stage === 'POLLING', 'e-invoice: polling on version 1', 60_000);
   const before = { ims: await ims.query<Progress>('progress'), einv: await einv.query<Progress>('progress') };
   expect(before.einv.stage).toBe('POLLING');
   expect(before.ims.pagesDone).toBeLessThan(100);
@@ -69,7 +70,7 @@ test('a worker upgrade with downloads in flight: they finish on version 2, and o
   await expect(Worker.runReplayHistory({ workflowBundle: unguarded }, atUpgrade)).rejects.toThrow(NDE);
 
   // --- version 2 takes over: the running downloads finish and equal the truth ----------------------------
-  const w2 = await h.startWorker({}, { workflowBundle: v2 });
+  const w2 = await h.startWorker({ pagesPerActivity: 5 }, { workflowBundle: v2 });
   const started = Date.now();
   const imsSummary = (await ims.result()) as DownloadSummary;
   const einvSummary = (await einv.result()) as DownloadSummary;

@@ -2,7 +2,8 @@
  * The life of one async EAS download: submit → poll → collect, resubmitting (a bounded number of times)
  * when the task fails or its result has expired. Shared by the e-invoice and IMS workflows.
  */
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
+import { newPath } from './patches';
 import type { DownloadConfig } from '../domain/config';
 import { failureMessage, failureType } from './failures';
 import { answerFailure } from './outcomes';
@@ -89,7 +90,7 @@ export async function driveTask(
       let polled;
       try {
         // status checks as the retries of one activity (no history per check); runs recorded before keep their timers
-        const poll = patched('poll-by-activity-retry') ? pollTaskByActivity : pollTask;
+        const poll = newPath('poll-by-activity-retry') ? pollTaskByActivity : pollTask;
         polled = await poll(state, cfg, acts, guard, tracker);
       } catch (e) {
         if (failureType(e) !== 'EasNotFound') throw e;

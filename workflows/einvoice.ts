@@ -11,12 +11,14 @@ import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
 import type { AsyncResume, DownloadSummary } from './types';
+import { decidePatchesUpFront } from './patches';
 
 /**
  * E-invoices of one return period: submit the job, poll its task with durable timers, then stream the
  * result ZIP into the store and record result.json and every file-N.json it holds.
  */
 export async function downloadEinvoices(raw: EinvoiceInput, resume?: AsyncResume): Promise<DownloadSummary> {
+  decidePatchesUpFront(); // before the first await: see workflows/patches.ts
   const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateEinvoiceInput(raw, o), cfg);

@@ -35,6 +35,7 @@ import {
   type SessionView,
 } from './messages';
 import { GstGstin, GstStage } from './search-attributes';
+import { decidePatchesUpFront } from './patches';
 
 /** States: IDLE (no session known to be live), REFRESHING, LIVE (refreshed or restored), AWAITING_OTP. */
 export interface GstnSessionInput {
@@ -287,6 +288,7 @@ function shouldHandOn(cfg: DownloadConfig): boolean {
 }
 
 export async function gstnSession(input: GstnSessionInput): Promise<void> {
+  decidePatchesUpFront(); // before the first await: see workflows/patches.ts
   const cfg = await loadConfig();
   const owner = new SessionOwner(input.gstin, cfg, input.carry);
   if ((await owner.run()) === 'continue') await continueAsNew<typeof gstnSession>({ gstin: input.gstin, carry: owner.carry() });

@@ -10,12 +10,14 @@ import { Tracker } from './tracker';
 import type { DownloadSummary } from './types';
 import { gstr2bWithGenerations } from './gstr2b-generations';
 import { outcomesOn } from './outcomes';
+import { decidePatchesUpFront } from './patches';
 
 /**
  * GSTR-2B of one return period (a synchronous route): the first answer is the whole return, or — for a large
  * return — its summary with a file count, after which every file is fetched (bounded concurrency).
  */
 export async function downloadGstr2b(raw: Gstr2bInput): Promise<DownloadSummary> {
+  decidePatchesUpFront(); // before the first await: see workflows/patches.ts
   const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
   const input = validated((o) => validateGstr2bInput(raw, o), cfg);

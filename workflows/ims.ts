@@ -1,4 +1,5 @@
-import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { decidePatchesUpFront, newPath } from './patches';
 import { location } from '../domain/download';
 import { validateImsInput, type ImsInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
@@ -21,9 +22,10 @@ import type { AsyncResume, DownloadSummary } from './types';
  * continues as new with its task id and page cursor.
  */
 export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): Promise<DownloadSummary> {
+  decidePatchesUpFront(); // before the first await: see workflows/patches.ts
   const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
-  const inRanges = patched('ims-page-ranges');
+  const inRanges = newPath('ims-page-ranges');
   const input = validated((o) => validateImsInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'ims', input.gstin, undefined, resume);
   const acts = activityProxies(cfg);
@@ -32,7 +34,7 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
   state.run = tracker.progress.run;
   const loc = location('ims', input.gstin, state.date, input.status ? `${input.section}-${input.status}` : input.section);
   // Keep what each page activity returned, so finishing needs no second read of every page.
-  const keepDigests = patched(FINISH_FROM_PAGE_RESULTS);
+  const keepDigests = newPath(FINISH_FROM_PAGE_RESULTS);
 
   const finishParams = (): FinishParams => ({
     kind: 'ims',

@@ -1,4 +1,5 @@
-import { continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { decidePatchesUpFront, newPath } from './patches';
 import type { PageDigest } from '../activities/finish';
 import { location } from '../domain/download';
 import { irnBatchKey } from '../domain/ids';
@@ -32,9 +33,10 @@ export interface IrnResume {
  * given only its own IRNs (runs recorded before that used one activity per IRN).
  */
 export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<DownloadSummary> {
+  decidePatchesUpFront(); // before the first await: see workflows/patches.ts
   const withOutcomes = outcomesOn();
   const cfg = await loadConfig(gstinOf(raw));
-  const inRanges = patched('irn-ranges');
+  const inRanges = newPath('irn-ranges');
   const input = validated((o) => validateIrnInput(raw, o), cfg);
   const tracker = new Tracker(cfg, 'irn', input.gstin, undefined, resume && { run: resume.run, nextPage: resume.next, pages: input.irns.length });
   const acts = activityProxies(cfg);
@@ -45,7 +47,7 @@ export async function getIrnDetails(raw: IrnInput, resume?: IrnResume): Promise<
   // OUTCOMES_PATCH: every batch has its own folder, derived from its IRNs (two batches on one day no longer clash)
   const loc = location('irn', input.gstin, state.date, withOutcomes ? irnBatchKey(input) : undefined);
   const missing = state.missing ?? [];
-  const keepDigests = patched(FINISH_FROM_PAGE_RESULTS);
+  const keepDigests = newPath(FINISH_FROM_PAGE_RESULTS);
 
   await tracker.failOnError(async () => {
     tracker.stage('DOWNLOADING');

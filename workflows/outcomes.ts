@@ -5,7 +5,8 @@
  * instead of failing. A not-generated answer is asked again on a durable timer, a bounded number of times.
  * All of it sits behind the patch OUTCOMES_PATCH, so histories recorded before it replay unchanged.
  */
-import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { newPath } from './patches';
 import { DEFAULT_CONFIG, type DownloadConfig, type NotGeneratedConfig } from '../domain/config';
 import type { GstnAnswerOutcome } from '../domain/outcomes';
 import { failureType } from './failures';
@@ -15,7 +16,7 @@ export const OUTCOMES_PATCH = 'gst-outcomes-v1';
 
 /** Whether this run follows the outcome rules (call once, at the start of a run). */
 export function outcomesOn(): boolean {
-  return patched(OUTCOMES_PATCH);
+  return newPath(OUTCOMES_PATCH);
 }
 
 export interface GstnAnswer {

@@ -2,7 +2,8 @@
  * The activities as a workflow calls them: the worker's tunables (read once per run through a local activity,
  * recorded so replays agree) and the three activity profiles (short calls, pages, long ZIP transfers).
  */
-import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { newPath } from './patches';
 import type { Activities } from '../activities';
 import type { DownloadConfig } from '../domain/config';
 
@@ -20,7 +21,7 @@ export function gstinOf(raw: unknown): string | undefined {
 export async function loadConfig(gstin?: string): Promise<DownloadConfig> {
   const { loadDownloadConfig } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
   // runs from before the GSTIN index asked without the GSTIN (and indexed the GSTIN itself)
-  return patched('gstin-index') ? loadDownloadConfig(gstin) : loadDownloadConfig();
+  return newPath('gstin-index') ? loadDownloadConfig(gstin) : loadDownloadConfig();
 }
 
 export function activityProxies(cfg: DownloadConfig) {

@@ -8,7 +8,8 @@
  * Downloads started before the session workflow existed (no `gstn-session-workflow` patch marker in their history)
  * keep their own session handling (workflows/session-legacy.ts), so their histories replay and they can finish.
  */
-import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { newPath } from './patches';
 import { DEFAULT_CONFIG, type DownloadConfig } from '../domain/config';
 import { sessionWorkflowId } from '../domain/session';
 import { failureMessage, failureType } from './failures';
@@ -127,7 +128,7 @@ export class SessionGuard {
     acts: Proxies,
     tracker: Tracker,
   ) {
-    this.impl = patched(SESSION_WORKFLOW_PATCH) ? new SessionClient(gstin, cfg, acts, tracker) : new LegacySessionGuard(gstin, cfg, acts, tracker);
+    this.impl = newPath(SESSION_WORKFLOW_PATCH) ? new SessionClient(gstin, cfg, acts, tracker) : new LegacySessionGuard(gstin, cfg, acts, tracker);
   }
 
   run<T>(step: () => Promise<T>): Promise<T> {

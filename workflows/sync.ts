@@ -5,7 +5,8 @@
  * `retPeriod` it syncs the month before its SCHEDULED time in India, so a late, caught-up or backfilled run still
  * syncs the month it was meant for. See docs/schedules.md.
  */
-import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { decidePatchesUpFront, newPath } from './patches';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { validateReturnPeriod } from '../domain/inputs';
 import { previousPeriodIst } from '../domain/periods';
@@ -86,9 +87,10 @@ async function runAll(specs: ChildSpec[], limit: number): Promise<SyncItem[]> {
  * their path: every child at once in a bounded window, every item in the result.
  */
 export async function syncReturnPeriod(raw: SyncInput, resume?: SyncCursor): Promise<SyncResult> {
+  decidePatchesUpFront(); // before the first await: see workflows/patches.ts
   const gstins = (raw as { gstins?: unknown } | undefined)?.gstins;
   const cfg = await loadConfig(Array.isArray(gstins) && gstins.length === 1 && typeof gstins[0] === 'string' ? gstins[0] : undefined);
-  const fleet = resume !== undefined || patched('fleet-sync');
+  const fleet = resume !== undefined || newPath('fleet-sync');
   const startedAt = resume?.startedAt ?? new Date(Date.now()).toISOString();
   const plan = validated((o) => validateSyncInput(raw, o), cfg);
   let ref: { ms: number; from: 'scheduled' | 'start' } | undefined;

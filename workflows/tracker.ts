@@ -1,7 +1,8 @@
 /**
  * A download's progress as the `progress` query, the search attributes and the Web UI's current details show it.
  */
-import { getExternalWorkflowHandle, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { newPath } from './patches';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { DownloadConfig } from '../domain/config';
 import type { DownloadKind } from '../domain/gst';
@@ -82,7 +83,7 @@ export class Tracker {
   /** A download a sync started tells it when it starts or stops waiting for an OTP (the sync counts them). */
   private tellParent(stage: Stage): void {
     const parent = workflowInfo().parent;
-    if (!parent || !patched('tell-parent-otp-wait')) return;
+    if (!parent || !newPath('tell-parent-otp-wait')) return;
     getExternalWorkflowHandle(parent.workflowId)
       .signal(childStageSignal, { workflowId: workflowInfo().workflowId, stage })
       .catch(() => undefined); // a parent that has ended has nothing to count

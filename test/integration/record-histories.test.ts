@@ -189,3 +189,64 @@ record('record the outcome paths: 2B not generated then generated, 2B queued, IM
   await einv.result();
   await save('outcomes-einvoice-data', einv.workflowId);
 });
+
+// RECORD_HISTORIES=1 npx jest record-histories -t epoch1  (every workflow type on the first epoch of
+// workflows/patches.ts: one marker up front, no marker per change)
+record('record epoch1: every workflow type deciding its changes up front', async () => {
+  await h.admin.config({ taskPolls: 2, gstins: { '27AAPFU0939F1ZV': { imsRecords: 300, imsPageSize: 10 } } });
+  const ims = await h.start('downloadImsInvoices', { gstin: '27AAPFU0939F1ZV', section: 'B2B' }, 'replay-epoch1-ims');
+  await ims.result();
+  await save('epoch1-ims-30-pages', ims.workflowId);
+
+  const einv = await h.start('downloadEinvoices', { gstin: '29HJKPS9689A8Z4', retPeriod: '082023', supplyType: 'B2B', supplierGstin: '29HJKPS9689A8Z4' }, 'replay-epoch1-einvoice');
+  await einv.result();
+  await save('epoch1-einvoice', einv.workflowId);
+
+  await h.admin.answer({ gstin: '27AAACR5055K1Z7', kind: 'gstr2b', period: '082025', answer: 'not-generated', times: 1 });
+  const g2b = await h.start('downloadGstr2b', { gstin: '27AAACR5055K1Z7', retPeriod: '082025' }, 'replay-epoch1-gstr2b');
+  await g2b.result();
+  await save('epoch1-gstr2b-not-generated-then-data', g2b.workflowId);
+
+  const irn = await h.start('getIrnDetails', { gstin: '29HJKPS9689A8Z4', irns: ['11f8ef701fe294d4a14aad0b12457e62775d0fdc41a0acf05b74fbb2ddc47acb', 'c'.repeat(64)] }, 'replay-epoch1-irn');
+  await irn.result();
+  await save('epoch1-irn-2', irn.workflowId);
+
+  // a fleet sync of 6 GSTINs, one waiting for an OTP (its child tells the sync; its gstnSession asks for the OTP)
+  const gstins = Array.from({ length: 6 }, (_, i) => `33EPOAA${String(1000 + i)}F1Z${i}`);
+  await h.admin.endSessions([gstins[0]!]);
+  const sync = await h.start('syncReturnPeriod', { gstins, kinds: ['gstr2b'], retPeriod: '082023', concurrency: 3 }, 'replay-epoch1-sync');
+  await waitFor(async () => ((await findAwaitingOtp(h.client, gstins[0]!)).length ? true : undefined), 'a child awaiting an OTP');
+  await verifyOtpAndResume(h.client, new EasClient(h.workerConfig().eas), gstins[0]!, (await h.admin.phone(gstins[0]!)).otp);
+  await sync.result();
+  await save('epoch1-sync-6-gstins', sync.workflowId);
+  await save('epoch1-gstr2b-child-otp', `gst-gstr2b-${gstins[0]}-082023`);
+  const session = h.client.workflow.getHandle(sessionWorkflowId(gstins[0]!));
+  await session.terminate('recorded');
+  await save('epoch1-gstn-session-otp', session.workflowId);
+});
+
+// RECORD_HISTORIES=1 npx jest record-histories -t split  — on a LOADED machine (e.g. three busy loops beside it):
+// the shape that broke replays, where the task recording the config's local activity completed before the code
+// after it ran (the LA marker ends task 1; the code after it is in task 2). Tries until one run has that shape.
+record('record split: the config local activity ends the first task, and a new worker replays it', async () => {
+  await h.stopWorkers();
+  const gstin = '29AAGCB7383J1Z4';
+  for (let i = 0; i < 60; i++) {
+    await h.admin.reset();
+    await h.admin.config({ gstins: { [gstin]: { imsRecords: 120, imsPageSize: 4 } } });
+    const first = await h.startWorker({ pagesPerActivity: 5 });
+    const handle = await h.start('downloadImsInvoices', { gstin, section: 'B2BA', status: 'A' }, `replay-epoch1-split-${i}`);
+    await waitFor(async () => ((await handle.query(progressQuery)).pagesDone >= 5 ? true : undefined), 'five pages');
+    await first.stop();
+    const events = (await handle.fetchHistory()).events ?? [];
+    const la = events.findIndex((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    const second = await h.startWorker({ pagesPerActivity: 5 });
+    await handle.result();
+    await second.stop();
+    if (la >= 0 && events[la + 1]?.workflowTaskScheduledEventAttributes) {
+      await save('epoch1-ims-config-ends-first-task', handle.workflowId);
+      return;
+    }
+  }
+  throw new Error('no run had the split shape in 60 tries: load the machine and record again');
+});

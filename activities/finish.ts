@@ -39,6 +39,32 @@ export type PageDigest = [bytes: number, sha256: string, records: number, sectio
 /** A stored page with its per-section counts (IMS pages). */
 export type PageFile = StoredFile & { sections?: SectionCounts };
 
+/**
+ * What a range activity stored, beside its items: the digest of each item it fetched, by name (an item done by an
+ * earlier attempt has none, and is read back at finish). A temp (dot) name, so the finish's sweep removes it.
+ */
+export type RangeDigests = Record<string, PageDigest>;
+
+export const RANGE_DIGESTS_PREFIX = '.digests-';
+
+/** One object per range, named after its first and last item. */
+export function rangeDigestsName(first: string, last: string): string {
+  return `${RANGE_DIGESTS_PREFIX}${createHash('sha256').update(`${first}\n${last}`).digest('hex').slice(0, 16)}.json`;
+}
+
+/** The digests the range activities left in a folder, by item name. */
+async function digestsFromRanges(store: Store, loc: DownloadLocation): Promise<Map<string, PageDigest>> {
+  const out = new Map<string, PageDigest>();
+  for (const o of await store.list(store.refOf(loc, RANGE_DIGESTS_PREFIX))) {
+    try {
+      for (const [name, d] of Object.entries(JSON.parse((await store.read(o.ref)).toString('utf8')) as RangeDigests)) out.set(name, d);
+    } catch (e) {
+      if (!(e instanceof ObjectNotFound || e instanceof SyntaxError)) throw e; // gone or unreadable: read back instead
+    }
+  }
+  return out;
+}
+
 export interface FinishResult {
   manifest: StoredFile;
   location: string;
@@ -117,8 +143,10 @@ export function finishActivities(store: Store) {
       let files = input.files;
       if (names.length || input.pages !== undefined || input.irns) {
         files = [];
+        // from the workflow (pages fetched one per activity) or from what the range activities stored
+        const fromRanges = input.digests ? undefined : await digestsFromRanges(store, dataLoc);
         for (const [i, name] of names.entries()) {
-          const d = input.digests?.[i];
+          const d = input.digests ? input.digests[i] : fromRanges!.get(name);
           if (d) {
             files.push({ name, ref: store.refOf(dataLoc, name), bytes: d[0], sha256: d[1], records: d[2] });
             if (kind === 'ims') addCounts(sections, d[3] ?? {});
@@ -147,7 +175,8 @@ export function finishActivities(store: Store) {
       }
       const file = await store.writeManifest(input.loc, manifest);
       const removed = await sweepLocation(store, dataLoc, files);
-      if (removed.length) log.info('removed objects the manifest does not list', { location: manifest.location, removed });
+      const stale = removed.filter((n) => !n.startsWith(RANGE_DIGESTS_PREFIX));
+      if (stale.length) log.info('removed objects the manifest does not list', { location: manifest.location, removed: stale });
       await catalogueOf(store).recordManifest(manifest, file.ref);
       return summaryOf(manifest, file);
     },

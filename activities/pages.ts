@@ -3,7 +3,9 @@
  * concurrency, writes each to the store as it arrives, and heartbeats what is done in a compact form (runs of page
  * numbers + totals). A retry of the same activity resumes from its heartbeat details; a fresh activity for the same
  * range (after a GSTN session refresh) can be told to look in the store first. Only totals travel back to the
- * workflow, so a 20,000-page download writes a few dozen history events instead of two per page.
+ * workflow, so a 20,000-page download writes a few dozen history events instead of two per page. What each page
+ * is (bytes, sha256, records, sections) goes to a small object beside the pages instead (`.pages-<from>-<to>.json`,
+ * activities/finish.ts), from which finishDownload builds the manifest without reading the pages back.
  *
  * Every worker also caps the gateway requests its page activities have in flight at once, over all downloads
  * (`pageRequestCap`): GST_PAGE_CONCURRENCY is per download, the cap is per worker.
@@ -14,7 +16,8 @@ import { outcomeOfKind } from '../eas/contract';
 import { isEasError } from '../eas/errors';
 import type { DownloadLocation, Store, StoredFile } from '../store/store';
 import { PageSet, type PageRuns } from './page-set';
-import { irnName, pageName } from './finish';
+import { irnName, pageName, rangeDigestsName, type PageFile, type RangeDigests } from './finish';
+import { imsPageSections } from './records';
 import { imsPageRecords } from './records';
 
 export { irnName, pageName };
@@ -75,13 +78,15 @@ export class Limiter {
 }
 
 interface Item {
-  fetch(): Promise<StoredFile | MissingItem>;
+  /** Its name in the store (page-N.json, irn-<irn>.json). */
+  name: string;
+  fetch(): Promise<PageFile | MissingItem>;
   /** What the store already holds for this item, if anything. */
   stored(): Promise<{ records: number; bytes: number } | undefined>;
 }
 
-/** Runs items from..to of a batch with `concurrency` in flight; see the module comment. */
-async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBatchResult> {
+/** Runs items from..to of a batch with `concurrency` in flight, then stores its digests in `at`; see the module comment. */
+async function runBatch(b: PageBatch, item: (i: number) => Item, at: { store: Store; loc: DownloadLocation }): Promise<PageBatchResult> {
   if (!(Number.isInteger(b.from) && Number.isInteger(b.to) && b.from >= 1 && b.to >= b.from)) throw new Error(`bad page range ${b.from}..${b.to}`);
   const prior = activityInfo().heartbeatDetails as BatchProgress | undefined;
   const done = new PageSet(prior?.done ?? []);
@@ -89,6 +94,8 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
   let bytes = prior?.bytes ?? 0;
   let fetched = 0;
   const missing: MissingItem[] = [...(prior?.missing ?? [])];
+  // what this attempt stored, by name (items done by an earlier attempt have none: read back at finish)
+  const digests: RangeDigests = {};
   const beat = (): void => heartbeat({ done: done.toJSON(), records, bytes, ...(missing.length ? { missing } : {}) } satisfies BatchProgress);
   const record = (i: number, f: { records: number; bytes: number }): void => {
     done.add(i);
@@ -115,11 +122,15 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
       if (next > b.to) return;
       const i = next++;
       try {
-        const got = await item(i).fetch();
+        const it = item(i);
+        const got = await it.fetch();
         if ('key' in got) {
           missing.push(got);
           record(i, { records: 0, bytes: 0 });
-        } else record(i, got);
+        } else {
+          record(i, got);
+          digests[it.name] = got.sections ? [got.bytes, got.sha256, got.records, got.sections] : [got.bytes, got.sha256, got.records];
+        }
         fetched++;
       } catch (e) {
         failure ??= e;
@@ -134,6 +145,7 @@ async function runBatch(b: PageBatch, item: (i: number) => Item): Promise<PageBa
   if (failure !== undefined || cancelled.aborted) beat();
   if (failure !== undefined) throw failure;
   if (cancelled.aborted) throw cancelled.reason ?? new Error('cancelled');
+  if (Object.keys(digests).length) await at.store.put(at.loc, rangeDigestsName(item(b.from).name, item(b.to).name), JSON.stringify(digests), 0);
   return { from: b.from, to: b.to, pages: done.size, records, bytes, fetched, ...(missing.length ? { missing } : {}) };
 }
 
@@ -162,13 +174,15 @@ export function createPageActivities({ easFor, store, pageRequests }: PageActivi
     /** IMS result pages b.from..b.to of a completed task, each stored as page-N.json. */
     async downloadImsPages(taskId: string, loc: DownloadLocation, b: PageBatch): Promise<PageBatchResult> {
       return runBatch(b, (p) => ({
+        name: pageName(p),
         fetch: async () => {
           const eas = await easFor(loc.gstin);
           const { body, data } = await pageRequests.run(() => eas.taskPage(taskId, p));
-          return store.put(loc, pageName(p), body, imsPageRecords(data));
+          const file = await store.put(loc, pageName(p), body, imsPageRecords(data));
+          return { ...file, sections: imsPageSections(data) };
         },
         stored: () => storedFile(store, loc, pageName(p), imsBodyRecords),
-      }));
+      }), { store, loc });
     },
 
     /** IRN details of irns[b.from-1 .. b.to-1] (the workflow passes only its range's IRNs), each stored as irn-<irn>.json; IRNs GSTN has no e-invoice for come back in `missing`. */
@@ -177,6 +191,7 @@ export function createPageActivities({ easFor, store, pageRequests }: PageActivi
         const irn = irns[i - 1];
         if (!irn) throw new Error(`no IRN number ${i} in a list of ${irns.length}`);
         return {
+          name: irnName(irn),
           fetch: async () => {
             try {
               const eas = await easFor(gstin);
@@ -190,7 +205,7 @@ export function createPageActivities({ easFor, store, pageRequests }: PageActivi
           },
           stored: () => storedFile(store, loc, irnName(irn), () => 1),
         };
-      });
+      }, { store, loc });
     },
   };
 }

@@ -5,6 +5,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { errorMap } from '../../activities/error-map';
 import { Limiter } from '../../activities/pages';
+import { pageName, rangeDigestsName } from '../../activities/finish';
 import { PageSet } from '../../activities/page-set';
 import type { DownloadLocation } from '../../store/store';
 import { failure, ident, listFolder, run, runIn, setup, waitTask, type Env } from './helpers';
@@ -81,6 +82,35 @@ test('a retry resumes from its heartbeat: pages it reported done are not fetched
   expect(r).toMatchObject({ pages: 9, fetched: 2 });
   expect(r.records).toBe(140 + 40); // 20 records per page
   expect(first.records).toBe(180);
+});
+
+test('finishDownload builds the manifest from what the ranges stored beside the pages: no page read back but those an earlier attempt did', async () => {
+  const truth = await env.admin.truth('ims', { gstin: GSTIN, section });
+  const where = loc('2025-02-05');
+  await run(env.acts.downloadImsPages, taskId, where, { from: 1, to: 12, concurrency: 3 });
+  // pages 13-15 by an attempt whose digests are lost (a worker killed before it wrote them); the retry does the rest
+  await run(env.acts.downloadImsPages, taskId, where, { from: 13, to: 15, concurrency: 3 });
+  await env.store.delete(env.store.refOf(where, rangeDigestsName(pageName(13), pageName(15))));
+  await runIn(retryOf({ done: [[13, 15]], records: 60, bytes: 1 }), env.acts.downloadImsPages, taskId, where, { from: 13, to: 25, concurrency: 3 });
+  const reads = jest.spyOn(env.store, 'read');
+  try {
+    const res = await run(env.acts.finishDownload, {
+      loc: where,
+      manifest: { kind: 'ims', inputs: { gstin: GSTIN, section }, taskId, route: 'imsInvoices', fetchedAt: '2025-02-05T10:00:00.000Z', pages: 25 },
+      files: [],
+      pages: 25,
+    });
+    const pagesRead = reads.mock.calls.map(([ref]) => String(ref).split('/').pop()!).filter((n) => n.startsWith('page-'));
+    expect(pagesRead.sort()).toEqual([pageName(13), pageName(14), pageName(15)].sort());
+    expect(res.files.map(ident)).toEqual(truth.files.map(ident));
+    expect(res.records).toBe(truth.records);
+    const manifest = JSON.parse((await env.store.read(res.manifest.ref)).toString('utf8')) as { sections?: Record<string, number> };
+    expect(Object.values(manifest.sections ?? {}).reduce((n, v) => n + v, 0)).toBe(truth.records);
+  } finally {
+    reads.mockRestore();
+  }
+  // the digests went with the finish's sweep
+  expect((await listFolder(env, where)).filter((n) => n.startsWith('.'))).toEqual([]);
 });
 
 test('a range run again after a session refresh (recheckStore) takes stored pages from the store, counting them', async () => {

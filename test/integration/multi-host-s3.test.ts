@@ -228,7 +228,8 @@ suite('workers on many hosts', () => {
 
     // The dead worker's unfinished ZIP went on elsewhere: some download ran an activity more than once. The paged kinds
     // fetched their pages in ranges (issue 14: one activity per range, which returns totals), so finishDownload got no
-    // per-page digest (an empty slot at most) and read the pages back from the store.
+    // per-page digest from the workflow (an empty slot at most): it took them from what each range stored beside
+    // its pages (read back only the pages of an attempt that died before writing them).
     let retried = 0;
     let ranges = 0;
     for (const [i, h] of handles.entries()) {

@@ -17,8 +17,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 # 3. the image: dist/ + production node_modules, run as the image's non-root `node` user
 FROM node:20-bookworm-slim
+# MALLOC_ARENA_MAX: two glibc malloc arenas, not one per thread (worker/process-env.ts)
 ENV NODE_ENV=production \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -2,7 +2,7 @@
  * Benchmark: a big e-invoice ZIP over a slow link, on a REAL worker process and a Temporal dev server.
  *
  *   npm run -s bench -- einvoice-slow-link [--size-mb 64] [--bps <bytes/s>] [--heartbeat-ms 10000]
- *                                          [--kill-at 0.4] [--segment-mb 16] [--keep]
+ *                                          [--kill-at 0.4] [--segment-mb 16] [--keep] [--process-env off]
  *
  * The sandbox (child process) builds a ZIP of about --size-mb and serves it through a `bandwidth` fault at --bps
  * (default: slow enough that the transfer takes about four heartbeat timeouts). The worker is `node
@@ -10,6 +10,8 @@
  * GST_ACTIVITY_HEARTBEAT_MS=--heartbeat-ms. A downloadEinvoices workflow runs to its end. With --kill-at f the
  * worker is SIGKILLed once the sandbox has sent f of the ZIP, and a new worker process (same host: same scratch
  * root) takes over: the transfer resumes from the committed segments with a Range request.
+ * The worker process gets the environment the Dockerfile and `npm run worker` give it (worker/process-env.ts:
+ * MALLOC_ARENA_MAX=2); `--process-env off` starts it without, to measure the difference.
  * Figures: transfer time in heartbeat timeouts, peak RSS of each worker process (VmHWM from /proc), the sandbox's
  * byte counter for the task, attempts, and whether every stored file equals the sandbox's truth. One JSON object.
  */
@@ -24,6 +26,7 @@ import { provisionTemporal } from '../scripts/temporal-server';
 import { sandboxEasEnv } from '../sandbox/user';
 import { FileStore } from '../store/file-store';
 import { isTempName } from '../store/store';
+import { WORKER_PROCESS_ENV } from '../worker/process-env';
 import type { DownloadSummary } from '../workflows/types';
 import { checkKnown, intArg, MB, mb, note, parseArgs, report, round, runMain, seconds, sha256File, startSandboxChild } from './lib';
 
@@ -94,11 +97,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   const args = parseArgs();
-  checkKnown(args, ['size-mb', 'bps', 'heartbeat-ms', 'kill-at', 'segment-mb', 'keep']);
+  checkKnown(args, ['size-mb', 'bps', 'heartbeat-ms', 'kill-at', 'segment-mb', 'keep', 'process-env']);
   const sizeMb = intArg(args, 'size-mb', 64);
   const heartbeatMs = intArg(args, 'heartbeat-ms', 10_000);
   const segmentMb = intArg(args, 'segment-mb', 16);
   const killAt = args.has('kill-at') ? Number(args.get('kill-at')) : undefined;
+  const processEnv = args.get('process-env') === 'off' ? {} : WORKER_PROCESS_ENV;
   if (killAt !== undefined && !(killAt > 0 && killAt < 1)) throw new Error('--kill-at must be a fraction between 0 and 1');
 
   const tmp = await mkdtemp(path.join(tmpdir(), 'gst-bench-slowlink-'));
@@ -136,10 +140,11 @@ async function main(): Promise<void> {
 
     const dataDir = path.join(tmp, 'data');
     const scratchRoot = path.join(tmp, 'scratch');
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|EAS_|GST_|WORKER_|STORE_URL|DATA_DIR|SCRATCH_DIR|S3_|AWS_)/.test(k)));
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|EAS_|GST_|WORKER_|STORE_URL|DATA_DIR|SCRATCH_DIR|S3_|AWS_|MALLOC_)/.test(k)));
     const taskQueue = `bench-slowlink-${process.pid}`;
     const env: NodeJS.ProcessEnv = {
       ...base,
+      ...processEnv,
       NODE_ENV: 'production',
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
@@ -218,7 +223,7 @@ async function main(): Promise<void> {
     await connection.close();
     report({
       benchmark: 'einvoice-slow-link',
-      params: { sizeMb, bytesPerSecond: bps, heartbeatMs, segmentMb, killAt: killAt ?? null },
+      params: { sizeMb, bytesPerSecond: bps, heartbeatMs, segmentMb, killAt: killAt ?? null, processEnv },
       zipBytes: zip.bytes,
       zipMB: mb(zip.bytes),
       uncompressedMB: mb(truth.files.filter((f) => f.name !== 'einvoice.zip').reduce((n, f) => n + f.bytes, 0)),

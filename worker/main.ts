@@ -13,6 +13,7 @@ import { connectOptions } from '../temporal/connection';
 import { workflowSourceFromEnv } from './bundle';
 import { describeConfig, describeTelemetry, workerConfigFromEnv } from './config';
 import { prometheusTelemetry } from './metrics';
+import { processEnvAdvice } from './process-env';
 import { startTracing } from './tracing';
 import { createDownloadWorker, logoutAccounts, workerAccounts } from './worker';
 
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     const workflows = source.kind === 'bundle' ? `prebuilt bundle ${path.relative(process.cwd(), source.codePath)}` : 'bundled from source';
     const startMs = Math.round(performance.now() - started);
     console.log(`gst-download-worker: serving ${JSON.stringify({ ...describeConfig(config), workflows, ...describeTelemetry(telemetry), startMs })}`);
+    const advice = processEnvAdvice();
+    if (advice) console.log(advice);
     await worker.run();
     console.log('gst-download-worker: stopped');
   } finally {

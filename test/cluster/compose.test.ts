@@ -19,6 +19,7 @@ import { sandboxEasEnv } from '../../sandbox/user';
 import { workerConfigFromEnv } from '../../worker/config';
 import { TASK_QUEUE_DEFAULT } from '../../domain/config';
 import { cliTypeName, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { WORKER_PROCESS_ENV } from '../../worker/process-env';
 
 const ROOT = findRepoRoot(__dirname);
 const DOTENV = readDotEnv(ROOT);
@@ -421,6 +422,8 @@ describe('Dockerfile', () => {
     expect(last).toMatch(/^CMD \["node", "dist\/worker\/main\.js"\]$/m);
     const dataDir = /DATA_DIR=(\S+)/.exec(last)?.[1];
     expect(dataDir).toBe('/data');
+    // the process environment the worker needs before it starts, as worker/process-env.ts names it
+    for (const [k, v] of Object.entries(WORKER_PROCESS_ENV)) expect(last).toMatch(new RegExp(`\\b${k}=${v}\\b`));
     expect(last).toMatch(new RegExp(`^VOLUME \\["${dataDir}"\\]$`, 'm'));
   });
 

@@ -5,6 +5,7 @@
 import { EasClient, type EasClientDeps } from './client';
 import type { EasConfig } from './config';
 import type { CredentialsProvider, EasAccount } from './credentials';
+import type { TokenKeeper } from './token-keeper';
 
 export interface GstinAccount {
   client: EasClient;
@@ -17,6 +18,8 @@ export interface AccountResolver {
   forGstin(gstin: string): Promise<GstinAccount>;
   /** The default account's client, for calls that name no GSTIN (task calls of downloads started by older code). */
   fallback(): Promise<EasClient>;
+  /** Keep the tokens of clients made from now on with `keeper` (the worker does, before it runs). */
+  keepTokensWith?(keeper: TokenKeeper): void;
 }
 
 export class EasAccounts implements AccountResolver {
@@ -26,8 +29,12 @@ export class EasAccounts implements AccountResolver {
   constructor(
     private readonly base: EasConfig,
     readonly credentials: CredentialsProvider,
-    private readonly deps: EasClientDeps = {},
+    private deps: EasClientDeps = {},
   ) {}
+
+  keepTokensWith(keeper: TokenKeeper): void {
+    this.deps = { ...this.deps, tokens: keeper };
+  }
 
   async forGstin(gstin: string): Promise<GstinAccount> {
     const c = await this.credentials.forGstin(gstin);

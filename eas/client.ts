@@ -26,6 +26,7 @@ import {
 } from './contract';
 import type { EasConfig } from './config';
 import { EasError, isEasError } from './errors';
+import { accountKey, type HeldToken, type TokenKeeper } from './token-keeper';
 
 export interface JsonResponse<T> {
   /** The exact bytes the gateway sent (what the store keeps). */
@@ -53,12 +54,7 @@ export interface TaskState {
   error?: EasErrorBody | null;
 }
 
-interface Token {
-  token: string;
-  orgId: string;
-  expiry: number;
-  hardExpiry: number;
-}
+type Token = HeldToken;
 
 interface CallOptions {
   method: 'GET' | 'POST' | 'PUT';
@@ -76,6 +72,8 @@ export type EasCallObserver = (route: RouteName, status: number | 'network', ms:
 export interface EasClientDeps {
   /** Injectable clock (tests). */
   now?: () => number;
+  /** Keeps the token this client holds, and hands over one a dead process left (eas/token-keeper.ts). */
+  tokens?: TokenKeeper;
   /** Told of every HTTP call (metrics); its own errors are ignored. */
   onCall?: EasCallObserver;
 }
@@ -86,6 +84,8 @@ export class EasClient {
   private readonly sessions = new Map<string, string>();
   private readonly now: () => number;
   private readonly onCall: EasCallObserver | undefined;
+  private readonly keeper: TokenKeeper | undefined;
+  private adopted = false;
   /** Calls made, by route (for metrics and tests). */
   readonly calls = new Map<RouteName, number>();
 
@@ -95,6 +95,35 @@ export class EasClient {
   ) {
     this.now = deps.now ?? Date.now;
     this.onCall = deps.onCall;
+    this.keeper = deps.tokens;
+  }
+
+  private get account(): string {
+    return accountKey(this.config.email, this.config.orgId);
+  }
+
+  private keep(t: Token | undefined): void {
+    this.current = t;
+    try {
+      this.keeper?.hold(this.account, t);
+    } catch {
+      /* a keeper that cannot write costs a login after a crash, nothing more */
+    }
+  }
+
+  /**
+   * The first time a token is wanted: a token a dead process left for this account, if one is still good (the
+   * newest); the others are logged out, freeing their places among EAS's 10.
+   */
+  private adoptLeft(): Token | undefined {
+    if (this.adopted || !this.keeper) return undefined;
+    this.adopted = true;
+    const left = this.keeper.takeLeft(this.account).sort((a, b) => b.expiry - a.expiry);
+    const usable = left.find((t) => t.hardExpiry - this.config.refreshMarginMs > this.now());
+    for (const t of left) {
+      if (t !== usable) void this.call('logout', ROUTES.logout, { method: 'POST', base: 'auth', noAuth: true, bearer: t.token }).catch(() => undefined);
+    }
+    return usable;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -103,11 +132,18 @@ export class EasClient {
 
   /** A valid token: cached, refreshed shortly before expiry, a new login after hard expiry. */
   async token(): Promise<Token> {
+    if (!this.current) {
+      const left = this.adoptLeft();
+      if (left) this.keep(left);
+    }
     const t = this.current;
     if (t && t.expiry - this.config.refreshMarginMs > this.now()) return t;
     if (!this.tokenPromise) {
       this.tokenPromise = (t && t.hardExpiry - this.config.refreshMarginMs > this.now() ? this.refresh(t) : this.login())
-        .then((fresh) => (this.current = fresh))
+        .then((fresh) => {
+          this.keep(fresh);
+          return fresh;
+        })
         .finally(() => (this.tokenPromise = undefined));
     }
     return this.tokenPromise;
@@ -115,7 +151,7 @@ export class EasClient {
 
   /** Forget the cached token (after err-invalid-token). */
   dropToken(): void {
-    this.current = undefined;
+    this.keep(undefined);
   }
 
   async login(): Promise<Token> {
@@ -165,7 +201,7 @@ export class EasClient {
   /** Ends the token (if any) at theodore; a failure is reported, not thrown (shutdown goes on). */
   async logout(): Promise<boolean> {
     const t = this.current ?? (await this.tokenPromise?.catch(() => undefined));
-    this.current = undefined;
+    this.keep(undefined);
     if (!t) return false;
     return this.call('logout', ROUTES.logout, { method: 'POST', base: 'auth', noAuth: true, bearer: t.token }).then(
       () => true,
@@ -434,8 +470,8 @@ export class EasClient {
       if (!(e instanceof EasError) || e.kind !== 'auth-token') throw e;
       if (this.current === tok) {
         // expired → refresh (or log in after hard expiry); invalid → log in again
-        if (e.code === 'err-expired-token') this.current = { ...tok, expiry: 0 };
-        else this.current = undefined;
+        if (e.code === 'err-expired-token') this.keep({ ...tok, expiry: 0 });
+        else this.keep(undefined);
       }
       return fn(await this.token());
     }

@@ -37,6 +37,8 @@ export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise
   const store = opts.store ?? storeFromEnv({ DATA_DIR: config.dataDir, ...config.storeEnv });
   // This worker's scratch folder; those of workers that died on this host are removed now.
   const scratch = await Scratch.open(config.scratchDir ?? Scratch.rootFromEnv());
+  // a worker that replaces a crashed one on this host goes on with its EAS tokens (EAS allows 10 per user)
+  accounts.keepTokensWith?.(scratch.tokenKeeper());
   const activities = createActivities({
     accounts,
     store,

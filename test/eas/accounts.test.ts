@@ -2,7 +2,15 @@
  * EAS accounts per tenant against a real sandbox with two EAS users: one client (one token) per user and org,
  * each GSTIN served with its tenant's GSTN username, tokens logged out on shutdown, and the token limit typed.
  */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Scratch } from '../../activities/scratch';
 import { EasAccounts } from '../../eas/accounts';
+import { accountKey } from '../../eas/token-keeper';
 import { EasClient } from '../../eas/client';
 import { easConfigFromEnv, type EasConfig } from '../../eas/config';
 import { TOKEN_RULES } from '../../eas/contract';
@@ -90,3 +98,86 @@ test('past the 10 active tokens a login fails as token-limit (its own kind, retr
   await Promise.all([...clients, eleventh].map((c) => c.logout()));
   expect((await admin.tokens()).byUser[BETA.email]!.active).toBe(0);
 });
+
+describe('tokens that outlive a crashed worker (eas/token-keeper.ts, kept in the scratch folder)', () => {
+  /** A process id that no longer runs (a child that has exited and been reaped). */
+  const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid;
+
+  test('eleven crashes in a row: each new process goes on with the token the dead one left; one login in all, no refusal', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gst-scratch-'));
+    const before = (await admin.tokens()).byUser[BETA.email] ?? { active: 0, logins: 0 };
+    let lastDir = '';
+    for (let crash = 0; crash <= TOKEN_RULES.maxActiveTokens; crash++) {
+      // the previous "process" died without logging out: its folder is named after a pid that no longer runs
+      if (lastDir) await rename(lastDir, join(root, `w-${deadPid()}-${randomBytes(4).toString('hex')}`));
+      const scratch = await Scratch.open(root);
+      lastDir = scratch.dir;
+      const accounts = new EasAccounts(base(), provider);
+      accounts.keepTokensWith(scratch.tokenKeeper());
+      const b = await accounts.forGstin(B);
+      await b.client.irnDetails(B, IRN);
+      // what the process holds is on disk for the next one, readable by this user only
+      const file = join(scratch.dir, 'eas-tokens.json');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(await readFile(file, 'utf8')).not.toContain(BETA.email);
+    }
+    const after = (await admin.tokens()).byUser[BETA.email]!;
+    expect(after.logins - before.logins).toBe(1);
+    expect(after.active - before.active).toBe(1);
+    // a graceful stop logs the token out and leaves no token file behind
+    await rename(lastDir, join(root, `w-${deadPid()}-${randomBytes(4).toString('hex')}`));
+    const last = new EasAccounts(base(), provider);
+    const scratch = await Scratch.open(root);
+    last.keepTokensWith(scratch.tokenKeeper());
+    await (await last.forGstin(B)).client.irnDetails(B, IRN);
+    expect(await last.logoutAll()).toBe(1);
+    expect((await admin.tokens()).byUser[BETA.email]!).toMatchObject({ logins: after.logins, active: after.active - 1 });
+    expect(existsSync(join(scratch.dir, 'eas-tokens.json'))).toBe(false);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test('two dead processes left tokens for one account: one is used, the other logged out (its place freed)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gst-scratch-'));
+    const dirs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = await Scratch.open(root);
+      const a = new EasAccounts(base(), provider);
+      a.keepTokensWith(s.tokenKeeper());
+      await (await a.forGstin(B)).client.irnDetails(B, IRN);
+      dirs.push(s.dir);
+    }
+    for (const d of dirs) await rename(d, join(root, `w-${deadPid()}-${randomBytes(4).toString('hex')}`));
+    const active = (await admin.tokens()).byUser[BETA.email]!.active;
+    const s = await Scratch.open(root);
+    const a = new EasAccounts(base(), provider);
+    a.keepTokensWith(s.tokenKeeper());
+    await (await a.forGstin(B)).client.irnDetails(B, IRN);
+    await waitUntil(async () => (await admin.tokens()).byUser[BETA.email]!.active === active - 1);
+    expect((await readdir(root)).filter((n) => n !== basename(s.dir))).toEqual([]);
+    expect(await a.logoutAll()).toBe(1);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test('a left token EAS no longer takes (an EAS restart) costs one login, not a failure', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gst-scratch-'));
+    const dead = join(root, `w-${deadPid()}-${randomBytes(4).toString('hex')}`);
+    await mkdir(dead);
+    const far = Date.now() + 3_600_000;
+    const account = accountKey(BETA.email, undefined);
+    await writeFile(join(dead, 'eas-tokens.json'), JSON.stringify({ [account]: { token: 'gone-token', orgId: BETA.orgId, expiry: far, hardExpiry: far } }));
+    const s = await Scratch.open(root);
+    const a = new EasAccounts(base(), provider);
+    a.keepTokensWith(s.tokenKeeper());
+    await expect((await a.forGstin(B)).client.irnDetails(B, IRN)).resolves.toBeDefined();
+    expect(await a.logoutAll()).toBe(1);
+    await rm(root, { recursive: true, force: true });
+  });
+});
+
+async function waitUntil(ok: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

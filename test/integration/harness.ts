@@ -133,6 +133,8 @@ export class Harness {
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: this.taskQueue,
       dataDir: this.dataDir,
+      // this harness's own scratch root: its workers adopt EAS tokens only from workers of this sandbox
+      scratchDir: `${this.dataDir}-scratch`,
       eas: { ...easConfigFromEnv(sandboxEasEnv(this.sandbox.url)), timeoutMs: 5000 },
       download: { ...this.download, ...download },
       maxConcurrentActivities: 16,
@@ -189,6 +191,7 @@ export class Harness {
     await this.connection.close();
     await this.sandbox.close();
     await rm(this.dataDir, { recursive: true, force: true });
+    await rm(`${this.dataDir}-scratch`, { recursive: true, force: true });
   }
 
   /**

@@ -35,7 +35,7 @@ import {
   type SessionView,
 } from './messages';
 import { GstGstin, GstStage } from './search-attributes';
-import { decidePatchesUpFront } from './patches';
+import { decidePatchesUpFront, newPath } from './patches';
 
 /** States: IDLE (no session known to be live), REFRESHING, LIVE (refreshed or restored), AWAITING_OTP. */
 export interface GstnSessionInput {
@@ -96,7 +96,8 @@ class SessionOwner {
       // only a verification of the current request counts (an old one cannot have opened today's session)
       if (this.view.state === 'AWAITING_OTP' && (!otpRequestId || otpRequestId === this.view.otpRequestId)) this.verified++;
     });
-    upsertSearchAttributes([{ key: GstGstin, value: gstin }]);
+    // the keyed hash when the worker has GST_GSTIN_INDEX_KEY (epoch 2; runs before it indexed the GSTIN itself)
+    upsertSearchAttributes([{ key: GstGstin, value: newPath('session-gstin-index') ? (cfg.gstinIndex ?? gstin) : gstin }]);
   }
 
   carry(): SessionCarry {
@@ -289,7 +290,7 @@ function shouldHandOn(cfg: DownloadConfig): boolean {
 
 export async function gstnSession(input: GstnSessionInput): Promise<void> {
   decidePatchesUpFront(); // before the first await: see workflows/patches.ts
-  const cfg = await loadConfig();
+  const cfg = await loadConfig(newPath('session-gstin-index') ? input.gstin : undefined);
   const owner = new SessionOwner(input.gstin, cfg, input.carry);
   if ((await owner.run()) === 'continue') await continueAsNew<typeof gstnSession>({ gstin: input.gstin, carry: owner.carry() });
 }

@@ -31,6 +31,11 @@ export const EPOCHS = [
       'tell-parent-otp-wait',
     ],
   },
+  {
+    // the GSTN session workflow indexes the keyed hash of its GSTIN (GST_GSTIN_INDEX_KEY), like the downloads
+    marker: 'patches-up-front-2',
+    changes: ['session-gstin-index'],
+  },
 ] as const;
 
 export type ChangeId = (typeof EPOCHS)[number]['changes'][number];

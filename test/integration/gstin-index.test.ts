@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { startGstr2bDownload } from '../../client/start';
 import { findAwaitingOtp } from '../../client/session';
+import { sessionWorkflowId } from '../../domain/session';
 import { gstinIndexFromEnv, hmacGstinIndex } from '../../temporal/search-index';
 import { GstGstin } from '../../workflows/search-attributes';
 import type { DownloadSummary, Progress } from '../../workflows/types';
@@ -51,5 +52,10 @@ test('a download indexes the keyed hash, found by it and not by the GSTIN; verif
   const waiting = (await startGstr2bDownload(h.client, { gstin, retPeriod: '092025' }, { taskQueue: h.taskQueue, gstinChecksum: 'off', workflowId: `idx-otp-${Date.now()}` })).handle;
   await waitFor(async () => (await waiting.query<Progress>('progress')).stage === 'AWAITING_OTP', 'AWAITING_OTP');
   await waitFor(async () => (await findAwaitingOtp(h.client, gstin)).includes(waiting.workflowId), 'verify-otp lookup by the hash');
+  // the GSTIN's session workflow (the one asking for the OTP) indexes the hash too: nothing names the GSTIN
+  const session = h.client.workflow.getHandle(sessionWorkflowId(gstin));
+  expect((await session.describe()).typedSearchAttributes.get(GstGstin)).toBe(index(gstin));
+  await waitFor(async () => (await count(`GstGstin = "${index(gstin)}" AND WorkflowType = "gstnSession"`)) === 1, 'the session found by the hash');
+  expect(await count(`GstGstin = "${gstin}"`)).toBe(0);
   await waiting.terminate('test done');
 });

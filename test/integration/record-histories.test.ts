@@ -250,3 +250,21 @@ record('record split: the config local activity ends the first task, and a new w
   }
   throw new Error('no run had the split shape in 60 tries: load the machine and record again');
 });
+
+// RECORD_HISTORIES=1 npx jest record-histories -t epoch2  (epoch 2: the session workflow indexes the GSTIN's keyed hash)
+record('record epoch2: a download waiting for an OTP and its gstnSession on a worker with a GSTIN index key', async () => {
+  await h.stopWorkers();
+  await h.startWorker({ continueAsNewEvents: 120 }, { worker: { gstinIndex: hmacGstinIndex(Buffer.alloc(32, 2)) } });
+  const eas = new EasClient(h.workerConfig().eas);
+  const gstin = '33EPOBB1000F1Z0';
+  await h.admin.endSessions([gstin]);
+  const download = await h.start('downloadGstr2b', { gstin, retPeriod: '082023' }, 'replay-epoch2-gstr2b-otp');
+  await waitFor(async () => ((await sessionOf(h.client, gstin))?.state === 'AWAITING_OTP' ? true : undefined), 'session AWAITING_OTP');
+  await verifyOtpAndResume(h.client, eas, gstin, (await h.admin.phone(gstin)).otp);
+  await download.result();
+  await eas.logout();
+  await save('epoch2-gstr2b-otp-indexed', download.workflowId);
+  const session = h.client.workflow.getHandle(sessionWorkflowId(gstin));
+  await session.terminate('recorded');
+  await save('epoch2-gstn-session-indexed', session.workflowId);
+});

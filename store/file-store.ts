@@ -6,18 +6,15 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Hasher, bodyStream, checkKnown } from './hashing';
 import {
-  MANIFEST_NAME,
   ObjectNotFound,
   TEMP_PREFIX,
   checkSegment,
   locationRefOf,
-  manifestBody,
-  parseManifest,
+  ManifestsOnObjects,
   refParts,
   type Body,
   type DownloadLocation,
   type ListedObject,
-  type Manifest,
   type ObjectStat,
   type Store,
   type StoredFile,
@@ -30,10 +27,11 @@ const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code ==
  * in the target folder and is renamed into place, so a reader never sees half a file; a writer killed mid-way
  * leaves only that temp file, which `list` shows and housekeeping removes.
  */
-export class FileStore implements Store {
+export class FileStore extends ManifestsOnObjects implements Store {
   readonly root: string;
 
   constructor(root: string) {
+    super();
     this.root = path.resolve(root);
   }
 
@@ -136,22 +134,5 @@ export class FileStore implements Store {
 
   async delete(ref: string): Promise<void> {
     await rm(this.localPath(ref), { force: true });
-  }
-
-  async writeManifest(loc: DownloadLocation, manifest: Manifest): Promise<StoredFile> {
-    return this.put(loc, MANIFEST_NAME, manifestBody(manifest), 0);
-  }
-
-  async readManifest(loc: DownloadLocation): Promise<Manifest | undefined> {
-    return this.readManifestRef(this.refOf(loc, MANIFEST_NAME));
-  }
-
-  async readManifestRef(ref: string): Promise<Manifest | undefined> {
-    try {
-      return parseManifest(await this.read(ref));
-    } catch (e) {
-      if (e instanceof ObjectNotFound) return undefined;
-      throw e;
-    }
   }
 }

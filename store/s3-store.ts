@@ -17,19 +17,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Hasher, bodyStream, checkKnown, readAll, sha256Of } from './hashing';
 import {
-  MANIFEST_NAME,
   ObjectNotFound,
   StoreError,
   TEMP_PREFIX,
   checkSegment,
   locationRefOf,
-  manifestBody,
-  parseManifest,
+  ManifestsOnObjects,
   refParts,
   type Body,
   type DownloadLocation,
   type ListedObject,
-  type Manifest,
   type ObjectStat,
   type Store,
   type StoredFile,
@@ -78,7 +75,7 @@ function classify(e: unknown, what: string): unknown {
  * caller knows the sha256, else to a temp key (`.tmp-<name>.<random>`) that is copied into place with the digest
  * and removed. Both are atomic: S3 shows an object only once its upload completes. (CopyObject handles up to 5 GB.)
  */
-export class S3Store implements Store {
+export class S3Store extends ManifestsOnObjects implements Store {
   readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -95,6 +92,7 @@ export class S3Store implements Store {
   }
 
   constructor(o: S3StoreOptions) {
+    super();
     this.client = new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', ...o.client });
     this.bucket = o.bucket;
     this.prefix = o.prefix;
@@ -236,23 +234,6 @@ export class S3Store implements Store {
       await this.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(ref) }), `delete ${ref}`);
     } catch (e) {
       if (!notFound(e)) throw e;
-    }
-  }
-
-  async writeManifest(loc: DownloadLocation, manifest: Manifest): Promise<StoredFile> {
-    return this.put(loc, MANIFEST_NAME, manifestBody(manifest), 0);
-  }
-
-  async readManifest(loc: DownloadLocation): Promise<Manifest | undefined> {
-    return this.readManifestRef(this.refOf(loc, MANIFEST_NAME));
-  }
-
-  async readManifestRef(ref: string): Promise<Manifest | undefined> {
-    try {
-      return parseManifest(await this.read(ref));
-    } catch (e) {
-      if (e instanceof ObjectNotFound) return undefined;
-      throw e;
     }
   }
 }

@@ -109,6 +109,33 @@ export function refParts(ref: string): string[] {
   return ref.split('/').map((p) => checkSegment(p, 'reference part'));
 }
 
+/**
+ * What every backend builds on put/read the same way: the manifest's file (pretty JSON, written last) and reading
+ * one back (undefined when absent or unreadable). Backends extend this and implement the rest of Store.
+ */
+export abstract class ManifestsOnObjects {
+  abstract refOf(loc: DownloadLocation, name: string): string;
+  abstract put(loc: DownloadLocation, name: string, body: Body, records: number, known?: { sha256?: string }): Promise<StoredFile>;
+  abstract read(ref: string): Promise<Buffer>;
+
+  async writeManifest(loc: DownloadLocation, manifest: Manifest): Promise<StoredFile> {
+    return this.put(loc, MANIFEST_NAME, manifestBody(manifest), 0);
+  }
+
+  async readManifest(loc: DownloadLocation): Promise<Manifest | undefined> {
+    return this.readManifestRef(this.refOf(loc, MANIFEST_NAME));
+  }
+
+  async readManifestRef(ref: string): Promise<Manifest | undefined> {
+    try {
+      return parseManifest(await this.read(ref));
+    } catch (e) {
+      if (e instanceof ObjectNotFound) return undefined;
+      throw e;
+    }
+  }
+}
+
 export function manifestBody(manifest: Manifest): Buffer {
   return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
 }

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { newPath } from './patches';
 import type { DownloadConfig } from '../domain/config';
 import { failureMessage, failureType } from './failures';
-import { answerFailure } from './outcomes';
+import { answerFailure, askUntilAnswered, type GstnAnswer } from './outcomes';
 import { pollTaskByActivity } from './poll-activity';
 import { pollTask } from './polling';
 import type { Proxies } from './proxies';
@@ -59,6 +59,22 @@ function resubmit(ctx: AsyncContext, why: 'failed' | 'expired', detail: string):
 }
 
 /** Forgets the task so the next drive submits the job again (after a not-generated answer). */
+/**
+ * Drives an async download's task to its end. With the outcome rules on, a GSTN answer (no data, not generated…)
+ * ends it as an outcome instead of a failure, a not-generated one asked again on a timer with a fresh task; the
+ * asks are counted in the resume state.
+ */
+export async function driveWithOutcomes<T>(
+  o: { withOutcomes: boolean; cfg: DownloadConfig; tracker: Tracker; asks: { n: number }; state: AsyncResume },
+  drive: () => Promise<T>,
+): Promise<{ value: T } | { answer: GstnAnswer }> {
+  const got = o.withOutcomes
+    ? await o.tracker.failOnError(() => askUntilAnswered(o.cfg, o.tracker, o.asks, drive, () => forgetTask(o.state)))
+    : { value: await o.tracker.failOnError(drive) };
+  if (o.withOutcomes) o.state.asks = o.asks.n;
+  return got;
+}
+
 export function forgetTask(state: AsyncResume): void {
   state.taskId = '';
   state.completed = undefined;

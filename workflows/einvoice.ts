@@ -3,10 +3,10 @@ import { location, type StoredFile } from '../domain/download';
 import { einvoiceSection } from '../domain/ids';
 import { validateEinvoiceInput, type EinvoiceInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
-import { driveTask, forgetTask, newAsyncState } from './async-task';
+import { driveTask, driveWithOutcomes, newAsyncState } from './async-task';
 import { validated } from './failures';
 import { finish, type FinishParams } from './finish';
-import { askUntilAnswered, outcomesOn } from './outcomes';
+import { outcomesOn } from './outcomes';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
@@ -52,10 +52,7 @@ export async function downloadEinvoices(raw: EinvoiceInput, resume?: AsyncResume
         return 'done';
       },
     );
-  const got = withOutcomes
-    ? await tracker.failOnError(() => askUntilAnswered(cfg, tracker, asks, drive, () => forgetTask(state)))
-    : { value: await tracker.failOnError(drive) };
-  if (withOutcomes) state.asks = asks.n;
+  const got = await driveWithOutcomes({ withOutcomes, cfg, tracker, asks, state }, drive);
   if ('answer' in got) {
     const { outcome, gstnCode } = got.answer;
     return finish(tracker, acts, { ...finishParams(), files: [], pages: undefined, outcome, gstnCode, asks: asks.n });

@@ -3,11 +3,11 @@ import { decidePatchesUpFront, newPath } from './patches';
 import { location } from '../domain/download';
 import { validateImsInput, type ImsInput } from '../domain/inputs';
 import { istDate } from '../domain/periods';
-import { driveTask, forgetTask, newAsyncState } from './async-task';
+import { driveTask, driveWithOutcomes, newAsyncState } from './async-task';
 import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { FINISH_FROM_PAGE_RESULTS, finish, keepDigest, type FinishParams } from './finish';
-import { askUntilAnswered, outcomesOn } from './outcomes';
+import { outcomesOn } from './outcomes';
 import { DEFAULT_PAGES_PER_ACTIVITY, fetchInRanges, rerunnable } from './page-ranges';
 import { shouldContinueAsNew } from './polling';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
@@ -85,10 +85,7 @@ export async function downloadImsInvoices(raw: ImsInput, resume?: AsyncResume): 
         return state.nextPage <= state.pages ? 'continue' : 'done';
       },
     );
-  const got = withOutcomes
-    ? await tracker.failOnError(() => askUntilAnswered(cfg, tracker, asks, drive, () => forgetTask(state)))
-    : { value: await tracker.failOnError(drive) };
-  if (withOutcomes) state.asks = asks.n;
+  const got = await driveWithOutcomes({ withOutcomes, cfg, tracker, asks, state }, drive);
   if ('answer' in got) {
     const { outcome, gstnCode } = got.answer;
     return finish(tracker, acts, { ...finishParams(), files: [], pages: undefined, outcome, gstnCode, asks: asks.n });

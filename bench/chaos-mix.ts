@@ -1,6 +1,6 @@
 /**
  * The downloads of a chaos run (bench/chaos-run.ts): every kind in turn — IMS with 40 pages, an e-invoice ZIP of
- * ~1.4 MiB over a slow link (so a 1 MiB segment is committed and more is in flight when a worker dies), GSTR-2B in
+ * ~2.1 MiB over a slow link (so 1 MiB segments are committed and more is in flight when a worker dies), GSTR-2B in
  * 6 files, an IRN batch of 5 — each for its own GSTIN, so no two downloads share a store folder.
  */
 import { createHash } from 'node:crypto';
@@ -22,7 +22,7 @@ const KINDS = ['ims', 'einvoice', 'gstr2b', 'irn'] as const;
 
 const SIZES: Record<(typeof KINDS)[number], Partial<SandboxSizes>> = {
   ims: { imsRecords: 600, imsPageSize: 15 },
-  einvoice: { einvoiceFiles: 2, einvoiceRecordsPerFile: 8000 },
+  einvoice: { einvoiceFiles: 2, einvoiceRecordsPerFile: 12_000 },
   gstr2b: { gstr2bRecords: 300, gstr2bDocsPerFile: 50 },
   irn: {},
 };

@@ -33,8 +33,10 @@ export interface ChaosOptions {
   store: { store: Store; env: Record<string, string> };
   taskQueue: string;
   seed?: number;
-  /** The ZIP link's speed (default 300 KiB/s: a ~1.4 MiB ZIP takes ~5 s). */
+  /** The ZIP link's speed (default 250 KiB/s: a ~2.1 MiB ZIP takes ~9 s, two 1 MiB segments). */
   zipBytesPerSecond?: number;
+  /** A pause between starting one download and the next (default 0: all at once). */
+  startEveryMs?: number;
   /** Give up on downloads not done by then (default 20 min). */
   timeoutMs?: number;
   log?: (message: string) => void;
@@ -59,7 +61,11 @@ export interface ChaosResult extends StoreFindings {
   seconds: number;
   /** Activity attempts after the first, over every download's history (its last run). */
   activityRetries: number;
+  /** Workflow tasks that timed out (on a killed worker's sticky queue) or failed, over the same histories. */
+  workflowTaskTimeouts: number;
   workflowTaskFailures: number;
+  /** ZIP requests answered 206: transfers resumed from committed segments after a kill. */
+  zipResumes: number;
 }
 
 /** A small seeded generator (mulberry32), so a run's victims and pauses can be repeated. */
@@ -107,7 +113,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const admin = new SandboxAdmin(o.sandboxUrl);
   const list = chaosDownloads(o.downloads);
   log(`sandbox: ${o.downloads} downloads, building the ZIPs…`);
-  await prepareSandbox(admin, list, o.zipBytesPerSecond ?? 300 * 1024);
+  await prepareSandbox(admin, list, o.zipBytesPerSecond ?? 250 * 1024);
 
   const logDir = path.join(o.dir, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -121,22 +127,28 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   try {
     await Promise.all(workers.map((w) => w.untilServing()));
     const t0 = performance.now();
+    // The downloads start one every startEveryMs (so the kills find every kind in every phase), all on one queue.
     const handles: WorkflowHandle[] = [];
-    for (const [i, d] of list.entries()) {
-      handles.push(await client.workflow.start(d.type, { taskQueue: o.taskQueue, workflowId: `${o.taskQueue}-${i}-${d.kind}`, args: [d.input] }));
-    }
     const summaries: Array<DownloadSummary | undefined> = [];
     const failed: string[] = [];
+    const runs: Array<Promise<void>> = [];
     let ended = 0;
     const deadline = Date.now() + (o.timeoutMs ?? 20 * 60_000);
-    const all = Promise.all(
-      handles.map((h, i) =>
-        h.result().then(
-          (s: DownloadSummary) => void (summaries[i] = s),
-          (e: Error) => void failed.push(`#${i} ${list[i]!.kind}: ${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}`),
-        ).finally(() => ended++),
-      ),
-    );
+    const starting = (async () => {
+      for (const [i, d] of list.entries()) {
+        if (i) await sleep(o.startEveryMs ?? 0);
+        const h = await client.workflow.start(d.type, { taskQueue: o.taskQueue, workflowId: `${o.taskQueue}-${i}-${d.kind}`, args: [d.input] });
+        handles[i] = h;
+        const cause = (e: Error) => (e.cause instanceof Error ? `: ${e.cause.message}` : '');
+        runs.push(
+          h.result().then(
+            (s: DownloadSummary) => void (summaries[i] = s),
+            (e: Error) => void failed.push(`#${i} ${d.kind}: ${e.message}${cause(e)}`),
+          ).finally(() => ended++),
+        );
+      }
+    })();
+    starting.catch(() => undefined); // awaited below
 
     // The kills, each once its share of the downloads has ended, at least 2 s after the last replacement served.
     let kills = 0;
@@ -153,7 +165,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const dead = (await readdir(scratchOf(victim.host)).catch(() => [])).filter((n) => n.startsWith(`w-${victim.pid}-`));
       await victim.kill();
       kills++;
-      if ((await filesUnder(scratchOf(victim.host))).some((f) => f.endsWith('einvoice.zip'))) killsMidZip++;
+      const deadFiles = (await Promise.all(dead.map((n) => filesUnder(path.join(scratchOf(victim.host), n))))).flat();
+      if (deadFiles.some((f) => f.endsWith('einvoice.zip'))) killsMidZip++;
       const next = startWorker(victim.host);
       workers.push(next);
       await next.untilServing();
@@ -163,7 +176,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await sleep(2000);
     }
 
-    await Promise.race([all, sleep(Math.max(0, deadline - Date.now()))]);
+    await starting;
+    await Promise.race([Promise.all(runs), sleep(Math.max(0, deadline - Date.now()))]);
     const seconds = Math.round((performance.now() - t0) / 100) / 10;
     for (const [i, h] of handles.entries()) {
       if (summaries[i] || failed.some((f) => f.startsWith(`#${i} `))) continue;
@@ -177,13 +191,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     for (const host of new Set(workers.map((w) => w.host))) leftoverScratch.push(...(await filesUnder(scratchOf(host))).map((f) => path.relative(o.dir, f)));
 
     let activityRetries = 0;
+    let workflowTaskTimeouts = 0;
     let workflowTaskFailures = 0;
     for (const h of handles) {
       for (const e of (await h.fetchHistory()).events ?? []) {
         activityRetries += Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
-        if (e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) workflowTaskFailures++;
+        if (e.workflowTaskTimedOutEventAttributes) workflowTaskTimeouts++;
+        if (e.workflowTaskFailedEventAttributes) workflowTaskFailures++;
       }
     }
+    const zipResumes = (await admin.requests()).byRoute.taskDownload?.byStatus['206'] ?? 0;
     const findings = await checkStore(o.store.store, admin, list, summaries);
     return {
       downloads: o.downloads,
@@ -199,7 +216,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       crashes,
       seconds,
       activityRetries,
+      workflowTaskTimeouts,
       workflowTaskFailures,
+      zipResumes,
     };
   } finally {
     for (const w of workers) await w.stop(3000).catch(() => undefined);

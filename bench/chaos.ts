@@ -2,7 +2,7 @@
  * Benchmark: downloads of every kind on N real worker processes while workers are SIGKILLed and replaced.
  *
  *   npm run -s bench -- chaos [--downloads 200] [--kills 23] [--workers 2] [--store file] [--seed 1]
- *                             [--zip-bps 307200] [--timeout-s 1800] [--keep]
+ *                             [--start-every-ms 300] [--zip-bps 256000] [--timeout-s 1800] [--keep]
  *
  * A Temporal dev server, the sandbox in a child process, a file store in a temp folder shared by the workers (each
  * worker "host" has its own scratch root). The run itself is bench/chaos-run.ts (the integration test
@@ -20,7 +20,7 @@ import { checkKnown, intArg, note, parseArgs, report, runMain, startSandboxChild
 
 async function main(): Promise<void> {
   const args = parseArgs();
-  checkKnown(args, ['downloads', 'kills', 'workers', 'store', 'seed', 'zip-bps', 'timeout-s', 'keep']);
+  checkKnown(args, ['downloads', 'kills', 'workers', 'store', 'seed', 'start-every-ms', 'zip-bps', 'timeout-s', 'keep']);
   const store = args.get('store') ?? 'file';
   if (store !== 'file') throw new Error(`--store ${store}: only the file store is wired up here (test/integration/multi-host-s3.test.ts covers S3)`);
   const downloads = intArg(args, 'downloads', 200);
@@ -44,7 +44,8 @@ async function main(): Promise<void> {
       dir,
       store: { store: new FileStore(dataDir), env: { DATA_DIR: dataDir } },
       taskQueue: `bench-chaos-${process.pid}`,
-      zipBytesPerSecond: intArg(args, 'zip-bps', 300 * 1024),
+      startEveryMs: intArg(args, 'start-every-ms', 300),
+      zipBytesPerSecond: intArg(args, 'zip-bps', 250 * 1024),
       timeoutMs: intArg(args, 'timeout-s', 1800) * 1000,
       log: note,
     });

@@ -41,8 +41,11 @@ suite('chaos: workers SIGKILLed and replaced mid-run', () => {
       dir,
       store: { store: new FileStore(dataDir), env: { DATA_DIR: dataDir } },
       taskQueue: uniqueTaskQueue('chaos'),
+      startEveryMs: 1000,
       timeoutMs: 240_000,
     });
+    const { kills, killsMidZip, completed, seconds, activityRetries, zipResumes, strayTemps, leftoverScratch } = result;
+    console.log(`chaos: ${JSON.stringify({ kills, killsMidZip, completed, seconds, activityRetries, zipResumes, strayTemps: strayTemps.length, leftoverScratch: leftoverScratch.length })}`);
   }, 420_000);
 
   afterAll(async () => {

@@ -4,8 +4,6 @@
  * scratch folder. Read through the Store interface, so it holds for the file store and S3 alike.
  */
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import * as path from 'node:path';
 import type { SandboxAdmin } from '../sandbox/admin';
 import { isTempName, type Store } from '../store/store';
 import type { DownloadSummary } from '../workflows/types';
@@ -51,15 +49,4 @@ export async function checkStore(store: Store, admin: SandboxAdmin, list: ChaosD
   const strayTemps = objects.filter((o) => isTempName(o.ref.split('/').at(-1)!)).map((o) => o.ref);
   const extraObjects = objects.filter((o) => !listed.has(o.ref) && !o.ref.startsWith('_catalogue/') && !isTempName(o.ref.split('/').at(-1)!)).map((o) => o.ref);
   return { wrongFiles, strayTemps, extraObjects };
-}
-
-/** Every file below `dir` (none when it is missing). */
-export async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
 }

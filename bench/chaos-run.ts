@@ -14,9 +14,11 @@ import { SandboxAdmin } from '../sandbox/admin';
 import { sandboxEasEnv } from '../sandbox/user';
 import { sleep } from '../scripts/supervise';
 import type { Store } from '../store/store';
+import { WORKER_PROCESS_ENV } from '../worker/process-env';
 import type { DownloadSummary } from '../workflows/types';
-import { checkStore, filesUnder, type StoreFindings } from './chaos-checks';
+import { checkStore, type StoreFindings } from './chaos-checks';
 import { chaosDownloads, prepareSandbox } from './chaos-mix';
+import { filesUnder } from './lib';
 import { WorkerProcess } from './worker-process';
 
 export interface ChaosOptions {
@@ -84,6 +86,7 @@ function workerEnv(o: ChaosOptions, scratch: string): NodeJS.ProcessEnv {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|EAS_|GST_|WORKER_|AWS_|S3_|STORE_URL|DATA_DIR|SCRATCH_DIR)/.test(k)));
   return {
     ...base,
+    ...WORKER_PROCESS_ENV,
     ...o.store.env,
     NODE_ENV: 'production',
     TEMPORAL_ADDRESS: o.temporal.address,

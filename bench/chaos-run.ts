@@ -2,7 +2,7 @@
  * The chaos run, shared by `npm run -s bench -- chaos` and test/integration/chaos.test.ts. A mix of downloads of
  * every kind (bench/chaos-mix.ts) runs on one task queue served by N worker PROCESSES, one per "host" (a scratch
  * root of its own; the store is shared). While they run, a random worker is SIGKILLed `kills` times, spread over the
- * run (the k-th once k/(kills+1) of the downloads have ended), and a replacement starts on the killed one's host:
+ * run (the k-th once 0.8·k/(kills+1) of the downloads have ended), and a replacement starts on the killed one's host:
  * its start-up sweep must remove the dead worker's scratch folder. Then every worker is stopped and the leftovers
  * are counted (bench/chaos-checks.ts). The caller provides Temporal, the sandbox and the store.
  */
@@ -39,6 +39,11 @@ export interface ChaosOptions {
   zipBytesPerSecond?: number;
   /** A pause between starting one download and the next (default 0: all at once). */
   startEveryMs?: number;
+  /**
+   * EAS_TOKEN_MINUTES of the workers (default: theirs, 360). A SIGKILLed worker cannot log its token out, and EAS
+   * allows 10 active tokens per user: past that, logins are refused until a dead worker's token expires.
+   */
+  tokenMinutes?: number;
   /** Give up on downloads not done by then (default 20 min). */
   timeoutMs?: number;
   log?: (message: string) => void;
@@ -68,6 +73,8 @@ export interface ChaosResult extends StoreFindings {
   workflowTaskFailures: number;
   /** ZIP requests answered 206: transfers resumed from committed segments after a kill. */
   zipResumes: number;
+  /** EAS logins made, refused (err-active-tokens-limit-exceeded: dead workers' tokens still count), logouts. */
+  easLogins: { made: number; refused: number; logouts: number };
 }
 
 /** A small seeded generator (mulberry32), so a run's victims and pauses can be repeated. */
@@ -107,6 +114,7 @@ function workerEnv(o: ChaosOptions, scratch: string): NodeJS.ProcessEnv {
     GST_RETRY_INITIAL_MS: '200',
     GST_RETRY_MAX_MS: '2000',
     WORKER_SHUTDOWN_GRACE_MS: '3000',
+    ...(o.tokenMinutes !== undefined && { EAS_TOKEN_MINUTES: String(o.tokenMinutes) }),
   };
 }
 
@@ -153,12 +161,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     })();
     starting.catch(() => undefined); // awaited below
 
-    // The kills, each once its share of the downloads has ended, at least 2 s after the last replacement served.
+    // The kills, spread over the first 80% of the downloads' ends (so the last finds work in flight even when the
+    // machine is slow to start a replacement), each at least 2 s after the last replacement served.
     let kills = 0;
     let killsMidZip = 0;
     const deadScratchLeft: string[] = [];
     for (let k = 1; k <= o.kills; k++) {
-      const threshold = Math.floor((k * o.downloads) / (o.kills + 1));
+      const threshold = Math.floor((0.8 * k * o.downloads) / (o.kills + 1));
       while (ended < threshold && Date.now() < deadline) await sleep(200);
       if (ended >= o.downloads || Date.now() >= deadline) break;
       await sleep(Math.floor(rand() * 1000));
@@ -203,7 +212,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         if (e.workflowTaskFailedEventAttributes) workflowTaskFailures++;
       }
     }
-    const zipResumes = (await admin.requests()).byRoute.taskDownload?.byStatus['206'] ?? 0;
+    const requests = await admin.requests();
+    const zipResumes = requests.byRoute.taskDownload?.byStatus['206'] ?? 0;
+    const tokens = await admin.tokens();
+    const easLogins = { made: requests.byRoute.login?.byStatus['200'] ?? 0, refused: requests.byRoute.login?.byStatus['401'] ?? 0, logouts: tokens.logouts };
     const findings = await checkStore(o.store.store, admin, list, summaries);
     return {
       downloads: o.downloads,
@@ -222,6 +234,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       workflowTaskTimeouts,
       workflowTaskFailures,
       zipResumes,
+      easLogins,
     };
   } finally {
     for (const w of workers) await w.stop(3000).catch(() => undefined);

@@ -61,6 +61,7 @@ export class WorkerProcess {
     this.killed = true;
     if (!this.child.exit()) process.kill(this.pid, 'SIGKILL');
     await this.child.exited;
+    await this.child.stop(0); // exited already: only drops startChild's exit hook
   }
 
   /** SIGTERM (a graceful shutdown), SIGKILL after `graceMs`. */

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       ...(result.leftoverScratch.length ? [`${result.leftoverScratch.length} files left in scratch folders`] : []),
       ...(result.crashes.length ? [`${result.crashes.length} workers crashed`] : []),
     ];
-    report({ benchmark: 'chaos', params: { downloads, kills, workers, store, seed }, verified: problems.length === 0, problems, ...result, ...(args.has('keep') ? { dir } : {}) });
+    report({ benchmark: 'chaos', params: { downloads, kills, workers, store, seed, tokenMinutes: args.get('token-minutes') ?? null }, verified: problems.length === 0, problems, ...result, ...(args.has('keep') ? { dir } : {}) });
     if (problems.length) process.exitCode = 1;
   } finally {
     await sandbox.stop();

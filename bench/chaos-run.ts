@@ -118,6 +118,19 @@ function workerEnv(o: ChaosOptions, scratch: string): NodeJS.ProcessEnv {
   };
 }
 
+/** Over every download's history (its last run): activity attempts after the first, workflow tasks timed out or failed. */
+async function historyCounts(handles: WorkflowHandle[]): Promise<Pick<ChaosResult, 'activityRetries' | 'workflowTaskTimeouts' | 'workflowTaskFailures'>> {
+  const counts = { activityRetries: 0, workflowTaskTimeouts: 0, workflowTaskFailures: 0 };
+  for (const h of handles) {
+    for (const e of (await h.fetchHistory()).events ?? []) {
+      counts.activityRetries += Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
+      if (e.workflowTaskTimedOutEventAttributes) counts.workflowTaskTimeouts++;
+      if (e.workflowTaskFailedEventAttributes) counts.workflowTaskFailures++;
+    }
+  }
+  return counts;
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const log = o.log ?? (() => undefined);
   const rand = random(o.seed ?? 1);
@@ -202,16 +215,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const leftoverScratch: string[] = [];
     for (const host of new Set(workers.map((w) => w.host))) leftoverScratch.push(...(await filesUnder(scratchOf(host))).map((f) => path.relative(o.dir, f)));
 
-    let activityRetries = 0;
-    let workflowTaskTimeouts = 0;
-    let workflowTaskFailures = 0;
-    for (const h of handles) {
-      for (const e of (await h.fetchHistory()).events ?? []) {
-        activityRetries += Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
-        if (e.workflowTaskTimedOutEventAttributes) workflowTaskTimeouts++;
-        if (e.workflowTaskFailedEventAttributes) workflowTaskFailures++;
-      }
-    }
+    const counts = await historyCounts(handles);
     const requests = await admin.requests();
     const zipResumes = requests.byRoute.taskDownload?.byStatus['206'] ?? 0;
     const tokens = await admin.tokens();
@@ -230,9 +234,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       leftoverScratch,
       crashes,
       seconds,
-      activityRetries,
-      workflowTaskTimeouts,
-      workflowTaskFailures,
+      ...counts,
       zipResumes,
       easLogins,
     };

@@ -40,8 +40,8 @@ export interface ChaosOptions {
   /** A pause between starting one download and the next (default 0: all at once). */
   startEveryMs?: number;
   /**
-   * EAS_TOKEN_MINUTES of the workers (default: theirs, 360). A SIGKILLed worker cannot log its token out, and EAS
-   * allows 10 active tokens per user: past that, logins are refused until a dead worker's token expires.
+   * EAS_TOKEN_MINUTES of the workers (default: theirs, 360). A SIGKILLed worker cannot log its token out and EAS
+   * allows 10 active tokens per user; a replacement on the same host goes on with the dead one's tokens.
    */
   tokenMinutes?: number;
   /** Give up on downloads not done by then (default 20 min). */

@@ -6,9 +6,9 @@
  *                             [--keep]
  *
  * A Temporal dev server, the sandbox in a child process, a file store in a temp folder shared by the workers (each
- * worker "host" has its own scratch root). Each SIGKILLed worker leaves its EAS token active (it cannot log out) and
- * EAS allows 10 per user: beyond ~8 kills, use --token-minutes so dead workers' tokens expire. The run itself is bench/chaos-run.ts (the integration test
- * test/integration/chaos.test.ts runs the same code, smaller). One JSON object; exit code 1 unless every download
+ * worker "host" has its own scratch root). --token-minutes sets the workers' EAS_TOKEN_MINUTES (before the token
+ * keeper, a SIGKILLed worker's token stayed active and EAS allows 10 per user). The run itself is bench/chaos-run.ts
+ * (test/integration/chaos.test.ts runs the same code, smaller). One JSON object; exit code 1 unless every download
  * completed, every file equals the sandbox's truth, and no temp object, stray file or scratch file is left.
  */
 import { existsSync } from 'node:fs';

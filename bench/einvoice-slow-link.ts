@@ -18,7 +18,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SandboxAdmin } from '../sandbox/admin';
@@ -28,7 +28,7 @@ import { FileStore } from '../store/file-store';
 import { isTempName } from '../store/store';
 import { WORKER_PROCESS_ENV } from '../worker/process-env';
 import type { DownloadSummary } from '../workflows/types';
-import { checkKnown, intArg, MB, mb, note, parseArgs, report, round, runMain, seconds, sha256File, startSandboxChild } from './lib';
+import { checkKnown, filesUnder, intArg, MB, mb, note, parseArgs, report, round, runMain, seconds, sha256File, startSandboxChild } from './lib';
 
 const GSTIN = '27AAPFU0939F1ZV';
 const CALIBRATION_GSTIN = '29AAGCB7383J1Z4';
@@ -83,16 +83,6 @@ class WorkerChild {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
     await this.exited;
   }
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
 }
 
 async function main(): Promise<void> {

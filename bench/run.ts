@@ -13,6 +13,7 @@ const BENCHES: Record<string, string> = {
   priority: 'whether the server runs on-demand downloads ahead of a sync backlog (priority) and interleaves GSTINs (fairness), measured',
   'fleet-sync': 'one sync over a fleet of GSTINs (every child a real download): downloads/min, CPU per download, the sync history',
   'einvoice-slow-link': 'a big e-invoice ZIP over a slow sandbox link on a real worker process (optionally SIGKILLed mid-transfer)',
+  chaos: 'downloads of every kind on N worker processes while workers are SIGKILLed and replaced: all complete, equal the truth, no temp or scratch file left',
 };
 
 function usage(): never {

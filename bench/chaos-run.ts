@@ -213,7 +213,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     for (const w of workers) if (!w.child.exit()) await w.stop();
     crashes.push(...workers.filter((w) => w.stopping && w.child.exit()?.code !== 0).map((w) => `${w.name} stopped with ${JSON.stringify(w.child.exit())}\n${w.child.output()}`));
     const leftoverScratch: string[] = [];
-    for (const host of new Set(workers.map((w) => w.host))) leftoverScratch.push(...(await filesUnder(scratchOf(host))).map((f) => path.relative(o.dir, f)));
+    for (const host of new Set(workers.map((w) => w.host))) {
+      // no file, and no worker folder either: a worker that stops gracefully removes its own
+      leftoverScratch.push(...(await filesUnder(scratchOf(host))).map((f) => path.relative(o.dir, f)));
+      const folders = await readdir(scratchOf(host)).catch(() => [] as string[]);
+      leftoverScratch.push(...folders.map((f) => `${path.relative(o.dir, path.join(scratchOf(host), f))}/`));
+    }
 
     const counts = await historyCounts(handles);
     const requests = await admin.requests();

@@ -49,7 +49,7 @@ export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise
     ...(config.zipSegmentBytes && { zipSegmentBytes: config.zipSegmentBytes }),
   });
   const tracing = opts.tracing ?? startTracing({ exporter: 'none' });
-  return Worker.create({
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
@@ -71,6 +71,16 @@ export async function createDownloadWorker(opts: DownloadWorkerOptions): Promise
     ...(config.maxTaskQueueActivitiesPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }),
     shutdownGraceTime: config.shutdownGraceMs,
   });
+  // a worker that stops (gracefully) removes its scratch folder; a killed one leaves it for the next one on the host
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      await run();
+    } finally {
+      await scratch.close().catch(() => undefined);
+    }
+  };
+  return worker;
 }
 
 /**

@@ -15,6 +15,8 @@ import { MANIFEST_NAME, ObjectNotFound, isTempName, type DownloadKind, type Mani
 export type CatalogueBackend = Pick<Store, 'read' | 'putRef' | 'list'>;
 
 export const CATALOGUE_PREFIX = '_catalogue';
+/** Entries read at once by `list`. */
+const LIST_READS = 16;
 export { MANIFEST_NAME };
 
 export interface CatalogueEntry {
@@ -133,12 +135,15 @@ export class Catalogue {
   async list(filter: CatalogueFilter = {}): Promise<CatalogueEntry[]> {
     const prefix = filter.gstin ? `${CATALOGUE_PREFIX}/${filter.gstin}/` : `${CATALOGUE_PREFIX}/`;
     const out: CatalogueEntry[] = [];
-    for (const ref of await this.refs(prefix)) {
-      if (!ref.endsWith('.json')) continue;
-      const buf = await this.bytes(ref);
-      if (!buf) continue;
-      const e = JSON.parse(buf.toString('utf8')) as CatalogueEntry;
-      if (matches(e, filter)) out.push(e);
+    const refs = (await this.refs(prefix)).filter((r) => r.endsWith('.json'));
+    // entries are small objects: read LIST_READS at a time (on S3 each read is a request)
+    for (let i = 0; i < refs.length; i += LIST_READS) {
+      const bufs = await Promise.all(refs.slice(i, i + LIST_READS).map((ref) => this.bytes(ref)));
+      for (const buf of bufs) {
+        if (!buf) continue;
+        const e = JSON.parse(buf.toString('utf8')) as CatalogueEntry;
+        if (matches(e, filter)) out.push(e);
+      }
     }
     return out.sort((a, b) => b.fetchedAt.localeCompare(a.fetchedAt) || a.id.localeCompare(b.id));
   }

@@ -27,8 +27,16 @@ function readTokens(dir: string): TokenFile {
 
 const OWN = /^w-(\d+)-[0-9a-f]+$/;
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
+/** The folders this process opened: another folder named with this process's pid is a dead one's (see alive). */
+const mine = new Set<string>();
+
+/**
+ * Whether the worker that named a folder `w-<pid>-…` still runs. A folder with THIS process's pid that this
+ * process did not open belongs to a dead one: in a container every worker is pid 1, so the worker restarted in
+ * the same container sees its predecessor's folder under its own pid.
+ */
+function alive(pid: number, dir: string): boolean {
+  if (pid === process.pid) return mine.has(dir);
   try {
     process.kill(pid, 0);
     return true;
@@ -57,11 +65,12 @@ export class Scratch {
     const left = new Map<string, HeldToken[]>();
     for (const name of await readdir(root)) {
       const m = OWN.exec(name);
-      if (!m || alive(Number(m[1]))) continue;
+      if (!m || alive(Number(m[1]), path.join(root, name))) continue;
       for (const [account, t] of Object.entries(readTokens(path.join(root, name)))) left.set(account, [...(left.get(account) ?? []), t]);
       await rm(path.join(root, name), { recursive: true, force: true });
     }
     const dir = path.join(root, `w-${process.pid}-${randomBytes(4).toString('hex')}`);
+    mine.add(dir);
     await mkdir(dir, { recursive: true });
     return new Scratch(dir, left);
   }

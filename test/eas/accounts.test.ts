@@ -158,6 +158,31 @@ describe('tokens that outlive a crashed worker (eas/token-keeper.ts, kept in the
     await rm(root, { recursive: true, force: true });
   });
 
+  test('a worker restarted in its container (pid 1 again) takes over the folder its predecessor left under the same pid', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gst-scratch-'));
+    const first = await Scratch.open(root);
+    const a = new EasAccounts(base(), provider);
+    a.keepTokensWith(first.tokenKeeper());
+    await (await a.forGstin(B)).client.irnDetails(B, IRN);
+    const logins = (await admin.tokens()).byUser[BETA.email]!.logins;
+    // the predecessor: a folder named with this very pid that this process did not open (renamed, as if left by
+    // the previous incarnation of pid 1)
+    const left = join(root, `w-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await rename(first.dir, left);
+    const next = await Scratch.open(root);
+    expect(existsSync(left)).toBe(false);
+    const b = new EasAccounts(base(), provider);
+    b.keepTokensWith(next.tokenKeeper());
+    await (await b.forGstin(B)).client.irnDetails(B, IRN);
+    expect((await admin.tokens()).byUser[BETA.email]!.logins).toBe(logins);
+    // a folder this process opened is never taken for a dead one's
+    const third = await Scratch.open(root);
+    expect(existsSync(next.dir)).toBe(true);
+    expect(await b.logoutAll()).toBe(1);
+    await third.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
   test('a left token EAS no longer takes (an EAS restart) costs one login, not a failure', async () => {
     const root = await mkdtemp(join(tmpdir(), 'gst-scratch-'));
     const dead = join(root, `w-${deadPid()}-${randomBytes(4).toString('hex')}`);

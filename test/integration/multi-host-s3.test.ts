@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { sandboxEasEnv } from '../../sandbox/user';
@@ -246,10 +246,12 @@ suite('workers on many hosts', () => {
     expect(ranges).toBeGreaterThan(0);
     expect(retried).toBeGreaterThan(0);
 
-    // No shared disk: neither DATA_DIR was written; the survivor's scratch holds no attempt folder now.
+    // No shared disk: neither DATA_DIR was written; the survivor's scratch holds no attempt folder now, only the
+    // EAS token it holds (for a worker that replaces it after a crash)
     expect(await filesUnder(join(tmp, 'host-a', 'data'))).toEqual([]);
     expect(await filesUnder(join(tmp, 'host-b', 'data'))).toEqual([]);
-    expect(await filesUnder(join(tmp, survivor.host, 'scratch'))).toEqual([]);
+    const survivorScratch = join(tmp, survivor.host, 'scratch');
+    expect((await filesUnder(survivorScratch)).map((f) => basename(f))).toEqual(['eas-tokens.json']);
 
     // A worker that starts on the dead one's host cleans its scratch leftovers before serving.
     const c = spawnWorker(ROOT, 'worker-c', workerEnv(taskQueue, victim.host), logDir);
@@ -258,5 +260,7 @@ suite('workers on many hosts', () => {
     expect(await filesUnder(victimScratch)).toEqual([]);
     await stopWorker(c);
     await stopWorker(survivor.w);
+    // stopped gracefully: token logged out, scratch folder gone
+    expect(await filesUnder(survivorScratch)).toEqual([]);
   });
 });

@@ -20,6 +20,9 @@ import {
   type StoredFile,
 } from './store';
 
+/** Files stat-ed at once by `list`. */
+const LIST_STATS = 64;
+
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
 
 /**
@@ -118,14 +121,19 @@ export class FileStore extends ManifestsOnObjects implements Store {
         if (isMissing(e) || (e as NodeJS.ErrnoException)?.code === 'ENOTDIR') return;
         throw e;
       }
+      const files: Array<{ ref: string; name: string }> = [];
       for (const entry of entries) {
         const ref = rel ? `${rel}/${entry.name}` : entry.name;
         if (!ref.startsWith(prefix) && !prefix.startsWith(`${ref}/`)) continue;
         if (entry.isDirectory()) await walk(ref);
-        else if (entry.isFile() && ref.startsWith(prefix)) {
-          const s = await stat(path.join(dir, entry.name)).catch(() => undefined);
-          if (s) out.push({ ref, bytes: s.size });
-        }
+        else if (entry.isFile() && ref.startsWith(prefix)) files.push({ ref, name: entry.name });
+      }
+      // sizes LIST_STATS at a time: a download folder holds thousands of pages
+      for (let i = 0; i < files.length; i += LIST_STATS) {
+        const sizes = await Promise.all(files.slice(i, i + LIST_STATS).map((f) => stat(path.join(dir, f.name)).then((s) => s.size, () => undefined)));
+        sizes.forEach((bytes, k) => {
+          if (bytes !== undefined) out.push({ ref: files[i + k]!.ref, bytes });
+        });
       }
     };
     await walk(base);

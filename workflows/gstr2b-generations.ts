@@ -67,21 +67,31 @@ export async function gstr2bWithGenerations(r: Gstr2bRun): Promise<DownloadSumma
   }
   const gen = first.generation!;
   const files = await tracker.failOnError(async () => {
-    const parts: StoredFile[] = [];
-    if (first.fileCount > 0) {
-      tracker.pagesTotal(first.fileCount);
-      await fanOut(
-        1,
-        first.fileCount,
-        cfg.concurrency,
-        async (k) => {
-          parts[k - 1] = await guard.run(() => acts.page.fetchGstr2bFile(input, k, gen.loc));
-          tracker.pageDone();
-        },
-        () => false,
-      );
-    }
+    const parts = await fetchGstr2bFiles({ input, cfg, tracker, acts, guard }, first.fileCount, gen.loc);
     return [first.file!, ...parts];
   });
   return finish(tracker, acts, { ...base, files, provenance, outcome: 'data', generation: gen, asks: asks.n });
+}
+
+/** The further files of a large GSTR-2B (the first answer gave their count), `cfg.concurrency` at a time, into `loc`. */
+export async function fetchGstr2bFiles(
+  o: { input: Gstr2bInput; cfg: DownloadConfig; tracker: Tracker; acts: Proxies; guard: SessionGuard },
+  fileCount: number,
+  loc: DownloadLocation,
+): Promise<StoredFile[]> {
+  const parts: StoredFile[] = [];
+  if (fileCount > 0) {
+    o.tracker.pagesTotal(fileCount);
+    await fanOut(
+      1,
+      fileCount,
+      o.cfg.concurrency,
+      async (k) => {
+        parts[k - 1] = await o.guard.run(() => o.acts.page.fetchGstr2bFile(o.input, k, loc));
+        o.tracker.pageDone();
+      },
+      () => false,
+    );
+  }
+  return parts;
 }

@@ -1,14 +1,13 @@
 import { workflowInfo } from '@temporalio/workflow';
-import { location, type StoredFile } from '../domain/download';
+import { location } from '../domain/download';
 import { validateGstr2bInput, type Gstr2bInput } from '../domain/inputs';
-import { fanOut } from './fan-out';
 import { validated } from './failures';
 import { finish } from './finish';
 import { activityProxies, gstinOf, loadConfig } from './proxies';
 import { SessionGuard } from './session';
 import { Tracker } from './tracker';
 import type { DownloadSummary } from './types';
-import { gstr2bWithGenerations } from './gstr2b-generations';
+import { fetchGstr2bFiles, gstr2bWithGenerations } from './gstr2b-generations';
 import { outcomesOn } from './outcomes';
 import { decidePatchesUpFront } from './patches';
 
@@ -33,20 +32,7 @@ export async function downloadGstr2b(raw: Gstr2bInput): Promise<DownloadSummary>
   const { files, first } = await tracker.failOnError(async () => {
     tracker.stage('DOWNLOADING');
     const first = await guard.run(() => acts.short.fetchGstr2b(input, loc));
-    const parts: StoredFile[] = [];
-    if (first.fileCount > 0) {
-      tracker.pagesTotal(first.fileCount);
-      await fanOut(
-        1,
-        first.fileCount,
-        cfg.concurrency,
-        async (k) => {
-          parts[k - 1] = await guard.run(() => acts.page.fetchGstr2bFile(input, k, loc));
-          tracker.pageDone();
-        },
-        () => false,
-      );
-    }
+    const parts = await fetchGstr2bFiles({ input, cfg, tracker, acts, guard }, first.fileCount, loc);
     return { first, files: [first.file, ...parts] };
   });
 

@@ -2,6 +2,7 @@
  * Integration harness: the real Temporal server from the jest global setup (TEMPORAL_ADDRESS), a real
  * sandbox over HTTP, and real workers on a unique task queue with fast poll and retry timings.
  */
+import { fastDownloadConfig as benchDownloadConfig } from '../../bench/harness';
 import { Client, Connection } from '@temporalio/client';
 import {
   bundleWorkflowCode,
@@ -25,7 +26,7 @@ import type { TruthKind } from '../../sandbox/truth';
 import type { Truth } from '../../sandbox/types';
 import { FileStore } from '../../store/file-store';
 import type { Store } from '../../store/store';
-import { DEFAULT_CONFIG, type DownloadConfig } from '../../domain/config';
+import type { DownloadConfig } from '../../domain/config';
 import type { WorkerConfig } from '../../worker/config';
 import { createDownloadWorker, workerAccounts } from '../../worker/worker';
 import type { DownloadSummary } from '../../workflows/types';
@@ -53,24 +54,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 const noop = () => undefined;
 const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
 
-/** Fast timings so a download takes seconds, not minutes. */
+/** Fast timings so a download takes seconds, not minutes: the benchmarks' (bench/harness.ts), and a not-generated GSTR-2B asked again within seconds. */
 export function fastDownloadConfig(over: Partial<DownloadConfig> = {}): DownloadConfig {
-  return {
-    ...DEFAULT_CONFIG,
-    poll: { initialMs: 200, factor: 1.5, maxMs: 1000, jitter: 0.2, deadlineMs: 120_000 },
-    notGenerated: { retryMs: 1000, maxAsks: 3, maxQueuedWaits: 3 },
-    gstinChecksum: 'off',
-    activity: {
-      shortTimeoutMs: 10_000,
-      pageTimeoutMs: 20_000,
-      zipTimeoutMs: 60_000,
-      heartbeatMs: 10_000,
-      retryInitialMs: 100,
-      retryMaxMs: 1000,
-      retryWindowMs: 120_000,
-    },
-    ...over,
-  };
+  return benchDownloadConfig({ notGenerated: { retryMs: 1000, maxAsks: 3, maxQueuedWaits: 3 }, ...over });
 }
 
 export interface RunningWorker {

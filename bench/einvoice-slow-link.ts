@@ -27,8 +27,9 @@ import { sandboxEasEnv } from '../sandbox/user';
 import { FileStore } from '../store/file-store';
 import { isTempName } from '../store/store';
 import { WORKER_PROCESS_ENV } from '../worker/process-env';
+import { TOKENS_FILE } from '../activities/scratch';
 import type { DownloadSummary } from '../workflows/types';
-import { checkKnown, filesUnder, intArg, MB, mb, note, parseArgs, report, round, runMain, seconds, sha256File, startSandboxChild } from './lib';
+import { checkKnown, einvoiceFileProblems, filesUnder, intArg, MB, mb, note, parseArgs, report, round, runMain, seconds, startSandboxChild } from './lib';
 
 const GSTIN = '27AAPFU0939F1ZV';
 const CALIBRATION_GSTIN = '29AAGCB7383J1Z4';
@@ -188,21 +189,12 @@ async function main(): Promise<void> {
 
     // Verify: every stored file equals the truth (sha256 recomputed from disk); nothing else left in the folder.
     const store = new FileStore(dataDir);
-    const problems: string[] = [];
-    for (const want of truth.files) {
-      const got = summary.files.find((f) => f.name === want.name);
-      if (!got) {
-        problems.push(`${want.name} missing`);
-        continue;
-      }
-      const onDisk = await sha256File(store.localPath(got.ref));
-      if (onDisk.sha256 !== want.sha256 || onDisk.bytes !== want.bytes) problems.push(`${want.name}: bytes/sha256 differ`);
-      if (want.name !== 'einvoice.zip' && got.records !== want.records) problems.push(`${want.name}: ${got.records} records, want ${want.records}`);
-    }
+    const problems = await einvoiceFileProblems(summary.files, truth, (ref) => store.localPath(ref));
     const left = (await filesUnder(path.join(dataDir, summary.location))).map((f) => path.basename(f));
     const stray = left.filter(isTempName);
     if (stray.length) problems.push(`temp objects left: ${stray.join(', ')}`);
-    const scratchLeft = (await filesUnder(scratchRoot)).length;
+    // the running worker's scratch holds its EAS token file, and nothing else
+    const scratchLeft = (await filesUnder(scratchRoot)).filter((f) => path.basename(f) !== TOKENS_FILE).length;
     if (scratchLeft) problems.push(`${scratchLeft} files left in the scratch folder`);
     const peakRssMB = mb(Math.max(...workers.map((w) => w.peakRssBytes)));
     if (peakRssMB > 256) problems.push(`worker peak RSS ${peakRssMB} MB > 256 MB`);

@@ -25,6 +25,7 @@ import type { DownloadLocation } from '../store/store';
 import { DEFAULT_CONFIG } from '../domain/config';
 import {
   checkKnown,
+  einvoiceFileProblems,
   intArg,
   maxRssBytes,
   mb,
@@ -35,7 +36,6 @@ import {
   round,
   runMain,
   seconds,
-  sha256File,
   startSandboxChild,
 } from './lib';
 
@@ -119,17 +119,7 @@ async function main(): Promise<void> {
     const downloaded = heartbeats.find((h) => (h.details as { stage?: string } | undefined)?.stage !== 'transfer');
 
     // Verify: every stored file equals the sandbox's truth (bytes and sha256 recomputed from disk, records).
-    const problems: string[] = [];
-    for (const want of truth.files) {
-      const got = result.files.find((f) => f.name === want.name);
-      if (!got) {
-        problems.push(`${want.name} missing`);
-        continue;
-      }
-      const onDisk = await sha256File(store.localPath(got.ref));
-      if (onDisk.sha256 !== want.sha256 || onDisk.bytes !== want.bytes) problems.push(`${want.name}: bytes/sha256 differ`);
-      if (want.name !== 'einvoice.zip' && got.records !== want.records) problems.push(`${want.name}: ${got.records} records, want ${want.records}`);
-    }
+    const problems = await einvoiceFileProblems(result.files, truth, (ref) => store.localPath(ref));
     if (result.files.length !== truth.files.length) problems.push(`${result.files.length} files stored, truth has ${truth.files.length}`);
     if (result.records !== truth.records) problems.push(`${result.records} records, truth ${truth.records}`);
 

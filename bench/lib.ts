@@ -8,6 +8,8 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Truth } from '../sandbox/types';
+import type { StoredFile } from '../store/store';
 
 export const MB = 1024 * 1024;
 
@@ -122,6 +124,25 @@ export async function sha256File(file: string): Promise<{ sha256: string; bytes:
     bytes += (chunk as Buffer).length;
   }
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * What differs between stored e-invoice files and the sandbox's truth: each truth file must be among `files`, with
+ * the truth's bytes and sha256 recomputed from disk (`localPath`), and the records of every file but the ZIP.
+ */
+export async function einvoiceFileProblems(files: StoredFile[], truth: Truth, localPath: (ref: string) => string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const want of truth.files) {
+    const got = files.find((f) => f.name === want.name);
+    if (!got) {
+      problems.push(`${want.name} missing`);
+      continue;
+    }
+    const onDisk = await sha256File(localPath(got.ref));
+    if (onDisk.sha256 !== want.sha256 || onDisk.bytes !== want.bytes) problems.push(`${want.name}: bytes/sha256 differ`);
+    if (want.name !== 'einvoice.zip' && got.records !== want.records) problems.push(`${want.name}: ${got.records} records, want ${want.records}`);
+  }
+  return problems;
 }
 
 /** Every file below `dir` (none when it is missing). */

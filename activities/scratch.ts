@@ -13,12 +13,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { HeldToken, TokenKeeper } from '../eas/token-keeper';
 
-const TOKENS = 'eas-tokens.json';
+/** The file in a worker's scratch folder that holds its EAS tokens while it runs. */
+export const TOKENS_FILE = 'eas-tokens.json';
 type TokenFile = Record<string, HeldToken>;
 
 function readTokens(dir: string): TokenFile {
   try {
-    const parsed = JSON.parse(readFileSync(path.join(dir, TOKENS), 'utf8')) as TokenFile;
+    const parsed = JSON.parse(readFileSync(path.join(dir, TOKENS_FILE), 'utf8')) as TokenFile;
     return parsed && typeof parsed === 'object' ? parsed : {};
   } catch {
     return {};
@@ -86,7 +87,7 @@ export class Scratch {
       hold: (account, token) => {
         if (token) this.held[account] = token;
         else delete this.held[account];
-        const file = path.join(this.dir, TOKENS);
+        const file = path.join(this.dir, TOKENS_FILE);
         if (Object.keys(this.held).length === 0) {
           rmSync(file, { force: true });
           return;

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { TOKENS_FILE } from '../../activities/scratch';
 import { SandboxAdmin } from '../../sandbox/admin';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { sandboxEasEnv } from '../../sandbox/user';
@@ -251,7 +252,7 @@ suite('workers on many hosts', () => {
     expect(await filesUnder(join(tmp, 'host-a', 'data'))).toEqual([]);
     expect(await filesUnder(join(tmp, 'host-b', 'data'))).toEqual([]);
     const survivorScratch = join(tmp, survivor.host, 'scratch');
-    expect((await filesUnder(survivorScratch)).map((f) => basename(f))).toEqual(['eas-tokens.json']);
+    expect((await filesUnder(survivorScratch)).map((f) => basename(f))).toEqual([TOKENS_FILE]);
 
     // A worker that starts on the dead one's host cleans its scratch leftovers before serving.
     const c = spawnWorker(ROOT, 'worker-c', workerEnv(taskQueue, victim.host), logDir);
